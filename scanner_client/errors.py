@@ -1,0 +1,23 @@
+"""One exception base for the gate program; each error carries a title and a message
+that gate staff can read on the screen."""
+
+from __future__ import annotations
+
+
+class ScannerError(Exception):
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(f"{title}: {message}")
+        self.title = title
+        self.message = message
+
+
+class SourceError(ScannerError):
+    """The camera, video or image folder could not be opened or read."""
+
+
+class ServerUnreachable(ScannerError):
+    """The server did not answer within the budget (refused, hung, or broken)."""
+
+
+class EnrolmentError(ScannerError):
+    """The device token or gate was refused by the server."""

@@ -1,0 +1,68 @@
+"""Admit server: ``create_app`` builds everything; nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from .config import Config
+from .errors import AdmitError, envelope
+from .extensions import db, migrate
+
+log = logging.getLogger(__name__)
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=None)
+    config = Config(**(overrides or {}))
+    app.config.from_object(config)
+    app.instance_path = config.INSTANCE_PATH
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    from .services.db import configure_engine
+
+    configure_engine(app)
+    _register_errors(app)
+
+    from . import api, cli
+
+    api.register(app)
+    cli.register(app)
+    try:
+        from . import web
+    except ImportError:  # the dashboard is optional for API-only deployments
+        web = None  # type: ignore[assignment]
+    if web is not None and hasattr(web, "register"):
+        web.register(app)
+    return app
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(AdmitError)
+    def _admit(exc: AdmitError) -> Any:
+        return jsonify(envelope(exc.code, exc.message, exc.details)), exc.status
+
+    @app.errorhandler(ValidationError)
+    def _pydantic(exc: ValidationError) -> Any:
+        from .api.registry import validation_details
+
+        return jsonify(envelope("validation_failed", "invalid input",
+                                validation_details(exc))), 422
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        name = (exc.name or "error").lower().replace(" ", "_")
+        return jsonify(envelope(name, exc.description or exc.name or "")), exc.code or 500
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        log.exception("unhandled error")
+        return jsonify(envelope("internal", "internal error; it has been logged")), 500

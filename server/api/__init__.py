@@ -1,0 +1,36 @@
+"""The JSON API under /api/v1: a blueprint per area, all routes thin."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify
+
+from ..extensions import db
+from . import attendees, badges, devices, openapi, scans, setup
+from .registry import PUBLIC, endpoint
+
+health = Blueprint("health", __name__)
+
+
+def register(app: Flask) -> None:
+    for module in (scans, setup, attendees, badges, devices):
+        app.register_blueprint(module.bp, url_prefix="/api/v1")
+    app.register_blueprint(health)
+
+    spec: dict[str, object] = {}
+
+    @app.get("/api/v1/openapi.json")
+    def openapi_json() -> object:
+        if not spec:
+            spec.update(openapi.build(app))
+        return jsonify(spec)
+
+
+@health.get("/healthz")
+def healthz() -> object:
+    from sqlalchemy import text
+
+    db.session.execute(text("SELECT 1"))
+    return jsonify({"status": "ok", "database": db.engine.dialect.name})
+
+
+__all__ = ["PUBLIC", "endpoint", "register"]

@@ -1,0 +1,26 @@
+"""SQLAlchemy models; Alembic migrations under server/migrations follow them."""
+
+from .event import AccessLevel, Event, Gate, Zone, level_zones
+from .people import Attendee, Badge, Presence, utcnow
+from .scans import Alert, Scan
+from .security import ROLES, ApiToken, AuditEntry, SigningKeyRecord, SyncState, User
+
+__all__ = [
+    "ROLES",
+    "AccessLevel",
+    "Alert",
+    "ApiToken",
+    "Attendee",
+    "AuditEntry",
+    "Badge",
+    "Event",
+    "Gate",
+    "Presence",
+    "Scan",
+    "SigningKeyRecord",
+    "SyncState",
+    "User",
+    "Zone",
+    "level_zones",
+    "utcnow",
+]

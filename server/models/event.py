@@ -1,0 +1,73 @@
+"""The event's setup: zones, access levels, gates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import Base, db
+
+
+class Event(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    venue: Mapped[str] = mapped_column(String(300), default="")
+    practical_info: Mapped[str] = mapped_column(String(4000), default="")
+
+    zones: Mapped[list[Zone]] = relationship(back_populates="event", order_by="Zone.slot")
+
+
+level_zones = Table(
+    "access_level_zones",
+    Base.metadata,
+    Column("access_level_id", ForeignKey("access_levels.id", ondelete="CASCADE"), primary_key=True),
+    Column("zone_id", ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Zone(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "zones"
+    __table_args__ = (
+        UniqueConstraint("event_id", "slot", name="uq_zones_event_slot"),
+        UniqueConstraint("event_id", "name", name="uq_zones_event_name"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Bit position of this zone in a badge token's zone mask (0..31).
+    slot: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    allow_reentry: Mapped[bool] = mapped_column(default=False)
+
+    event: Mapped[Event] = relationship(back_populates="zones")
+
+
+class AccessLevel(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "access_levels"
+    __table_args__ = (UniqueConstraint("event_id", "name", name="uq_access_levels_event_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    colour: Mapped[str] = mapped_column(String(7), default="#1f4e79")
+    # Day offsets from the event's first day (0-based), as in the token's day mask.
+    day_offsets: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+    zones: Mapped[list[Zone]] = relationship(secondary=level_zones, order_by="Zone.slot")
+
+
+class Gate(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "gates"
+    __table_args__ = (UniqueConstraint("event_id", "name", name="uq_gates_event_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"))
+    direction: Mapped[str] = mapped_column(String(3), default="in")
+
+    zone: Mapped[Zone] = relationship(lazy="joined")

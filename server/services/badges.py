@@ -1,0 +1,171 @@
+"""Issuing, reissuing and revoking badges, and drawing their QR codes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import segno
+from sqlalchemy import select
+
+from shared import BadgeClaims, encode_token, format_badge_number, seal_record
+
+from ..errors import Conflict, NotFound
+from ..extensions import db
+from ..models import Attendee, Badge, Event, utcnow
+from . import audit, keys, setup, sync
+
+_MAX_REVISION = 255  # one byte in the token
+
+
+def effective_offsets(attendee: Attendee) -> list[int]:
+    if attendee.day_offsets is not None:
+        return list(attendee.day_offsets)
+    return list(attendee.access_level.day_offsets)
+
+
+def zone_mask(attendee: Attendee) -> int:
+    mask = 0
+    for zone in attendee.access_level.zones:
+        mask |= 1 << zone.slot
+    return mask
+
+
+def personal_fields(attendee: Attendee) -> dict[str, str]:
+    """What a gate may show once the badge itself is presented (sealed to its code)."""
+    return {
+        "name": attendee.name,
+        "organization": attendee.organization,
+        "country": attendee.country,
+        "access_level": attendee.access_level.name,
+        "colour": attendee.access_level.colour,
+        "attendee_id": str(attendee.id),
+    }
+
+
+def _sign(event: Event, badge: Badge, attendee: Attendee) -> None:
+    key = keys.signing_key(event)
+    offsets = effective_offsets(attendee)
+    claims = BadgeClaims(
+        key_id=key.key_id,
+        badge_id=badge.id,
+        revision=badge.revision,
+        valid_days=frozenset(setup.offsets_to_dates(event, offsets)),
+        zone_slots=frozenset(z.slot for z in attendee.access_level.zones),
+    )
+    badge.key_id = key.key_id
+    badge.zone_mask = zone_mask(attendee)
+    badge.day_mask = sum(1 << o for o in offsets)
+    badge.code = encode_token(claims, key, event.start_date)
+    badge.sealed = seal_record(badge.code, personal_fields(attendee))
+    badge.issued_at = utcnow()
+
+
+def issue(event: Event, attendees: Sequence[Attendee], actor: str, *, reissue: bool) -> list[Badge]:
+    """Issue a first badge to each attendee without one; with ``reissue`` also give a
+    new revision to those that have one (the older code is then revoked everywhere)."""
+    changed: list[Badge] = []
+    fresh: list[tuple[Badge, Attendee]] = []
+    for attendee in attendees:
+        if attendee.deleted_at is not None:
+            raise Conflict(f"attendee {attendee.id} was deleted")
+        badge = attendee.badge
+        if badge is None:
+            badge = Badge(event_id=event.id, attendee_id=attendee.id, revision=1, key_id=0,
+                          zone_mask=0, day_mask=0, code="", sealed="")
+            attendee.badge = badge
+            db.session.add(badge)
+            fresh.append((badge, attendee))
+            continue
+        if not reissue:
+            continue
+        if badge.revision >= _MAX_REVISION:
+            raise Conflict(f"badge {badge.id} has been reissued too often")
+        badge.revision += 1
+        badge.status = "active"
+        badge.revoked_at = None
+        badge.revoke_reason = None
+        _sign(event, badge, attendee)
+        changed.append(badge)
+    if fresh:
+        db.session.flush()  # badge ids go into the signed code
+        for badge, attendee in fresh:
+            _sign(event, badge, attendee)
+            changed.append(badge)
+    if changed:
+        sync.stamp(changed)
+        if len(changed) == 1:
+            audit.record(actor, "badge.issue", f"badge:{changed[0].id}",
+                         revision=changed[0].revision)
+        else:
+            audit.record(actor, "badge.issue_many", "", count=len(changed))
+    return changed
+
+
+def reseal(event: Event, attendee: Attendee) -> None:
+    """Personal fields changed: the gate's sealed record follows at its next sync."""
+    if attendee.badge is not None:
+        attendee.badge.sealed = seal_record(attendee.badge.code, personal_fields(attendee))
+        sync.stamp([attendee.badge])
+
+
+def get(event: Event, badge_id: int) -> Badge:
+    badge = db.session.get(Badge, badge_id)
+    if badge is None or badge.event_id != event.id:
+        raise NotFound(f"no badge {badge_id}")
+    return badge
+
+
+def by_code_or_number(event: Event, text: str) -> Badge | None:
+    """A badge from a scanned code or a typed badge number (manual entry, lookup)."""
+    from shared import BadBadgeNumber, NotABadge, parse_badge_number, parse_token
+
+    badge_id: int | None = None
+    try:
+        badge_id = parse_token(text, event.start_date).claims.badge_id
+    except NotABadge:
+        try:
+            badge_id = parse_badge_number(text)
+        except BadBadgeNumber:
+            return None
+    badge = db.session.get(Badge, badge_id)
+    return badge if badge is not None and badge.event_id == event.id else None
+
+
+def revoke(event: Event, badge: Badge, actor: str, reason: str = "") -> Badge:
+    if badge.status != "revoked":
+        badge.status = "revoked"
+        badge.revoked_at = utcnow()
+        badge.revoke_reason = reason or None
+        sync.stamp([badge])
+        audit.record(actor, "badge.revoke", f"badge:{badge.id}", reason=reason,
+                     revision=badge.revision)
+    return badge
+
+
+def attendees_without_badge(event: Event) -> list[Attendee]:
+    return list(
+        db.session.scalars(
+            select(Attendee).where(
+                Attendee.event_id == event.id,
+                Attendee.deleted_at.is_(None),
+                ~Attendee.badge.has(),
+            )
+        ).unique()
+    )
+
+
+def number(badge: Badge) -> str:
+    return format_badge_number(badge.id)
+
+
+def qr_png(code: str, scale: int = 8) -> bytes:
+    out = io.BytesIO()
+    segno.make(code, error="m", boost_error=False).save(out, kind="png", scale=scale, border=4)
+    return out.getvalue()
+
+
+def qr_svg(code: str, scale: int = 8) -> bytes:
+    out = io.BytesIO()
+    segno.make(code, error="m", boost_error=False).save(out, kind="svg", scale=scale, border=4)
+    return out.getvalue()

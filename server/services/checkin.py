@@ -1,0 +1,218 @@
+"""The check-in engine: one scan in, one verdict out, decided atomically.
+
+A scan reads top to bottom: verify the token, lock the badge row (PostgreSQL) or hold
+SQLite's write lock (``BEGIN IMMEDIATE``, see services.db), read presence, call the
+shared policy, append to the scan log, move presence. Two gates scanning one badge in
+the same millisecond therefore admit it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shared import (
+    BadgeClaims,
+    BadgeFacts,
+    Decision,
+    Direction,
+    GateFacts,
+    KeyRing,
+    Reason,
+    TokenError,
+    Verdict,
+    ZoneFacts,
+    decide,
+    verify_token,
+)
+from shared.schemas import ScanIn
+
+from ..extensions import db
+from ..models import ApiToken, Attendee, Badge, Event, Gate, Presence, Scan, Zone, utcnow
+from . import alerts, keys, setup
+from .db import write
+
+
+@dataclass
+class ScanResult:
+    scan: Scan
+    gate: Gate
+    attendee: Attendee | None
+    badge: Badge | None
+    duplicate: bool
+
+
+def _existing(scan_id: str) -> Scan | None:
+    return db.session.scalars(select(Scan).where(Scan.scan_id == scan_id)).first()
+
+
+def _result_of(scan: Scan, duplicate: bool) -> ScanResult:
+    attendee = db.session.get(Attendee, scan.attendee_id) if scan.attendee_id else None
+    return ScanResult(
+        scan=scan,
+        gate=db.session.get(Gate, scan.gate_id),  # type: ignore[arg-type]
+        attendee=attendee,
+        badge=attendee.badge if attendee else None,
+        duplicate=duplicate,
+    )
+
+
+def _lock_badge(badge_id: int) -> Badge | None:
+    # FOR UPDATE is ignored by SQLite, whose BEGIN IMMEDIATE already serialises writers.
+    return db.session.scalars(
+        select(Badge).where(Badge.id == badge_id).with_for_update()
+    ).first()
+
+
+def _presence(attendee_id: int, zone_id: int) -> Presence | None:
+    return db.session.get(Presence, (attendee_id, zone_id))
+
+
+def _zone_facts(event: Event, zone: Zone, day: dt.date, lock: bool) -> ZoneFacts:
+    occupancy = 0
+    if zone.capacity is not None:
+        if lock:  # serialise entries into a zone with a capacity, or two could overfill it
+            db.session.execute(select(Zone.id).where(Zone.id == zone.id).with_for_update())
+        occupancy = setup.occupancy(event).get(zone.id, 0)
+    return ZoneFacts(allow_reentry=zone.allow_reentry, capacity=zone.capacity, occupancy=occupancy)
+
+
+def _decide_and_log(
+    event: Event,
+    device: ApiToken | None,
+    gate: Gate,
+    scan_in: ScanIn,
+    ring: KeyRing,
+    now: dt.datetime,
+) -> ScanResult:
+    existing = _existing(str(scan_in.scan_id))
+    if existing is not None:
+        return _result_of(existing, duplicate=True)
+    direction = Direction(scan_in.direction or gate.direction)
+    offline = scan_in.offline_verdict is not None
+    scanned_at = scan_in.scanned_at or now
+    if scanned_at.tzinfo is None:
+        scanned_at = scanned_at.replace(tzinfo=dt.UTC)
+    day = setup.today(event, scanned_at)
+    claims: BadgeClaims | TokenError
+    try:
+        claims = verify_token(scan_in.code, ring)
+    except TokenError as exc:
+        claims = exc
+    badge = attendee = presence = None
+    facts = BadgeFacts()
+    if isinstance(claims, BadgeClaims):
+        badge = _lock_badge(claims.badge_id)
+        if badge is not None and badge.event_id == event.id:
+            attendee = db.session.get(Attendee, badge.attendee_id)
+            presence = _presence(badge.attendee_id, gate.zone_id)
+            revoked = (
+                badge.revision != claims.revision
+                or badge.status != "active"
+                or (attendee is not None and attendee.deleted_at is not None)
+            )
+            if offline and badge.revision == claims.revision and badge.status != "active":
+                # Judge an offline scan by what was true when it happened.
+                revoked = badge.revoked_at is not None and badge.revoked_at <= scanned_at
+            facts = BadgeFacts(
+                revoked=revoked,
+                inside=bool(presence and presence.inside and presence.day == day),
+                zone_slots=frozenset(i for i in range(32) if badge.zone_mask >> i & 1),
+                valid_days=frozenset(
+                    setup.offsets_to_dates(event, [i for i in range(16) if badge.day_mask >> i & 1])
+                ),
+            )
+        else:
+            badge = None
+            facts = BadgeFacts(revoked=True)  # signed by us, but no such badge any more
+    gate_facts = GateFacts(
+        zone_slot=gate.zone.slot,
+        direction=direction,
+        device_allowed=device is None or device.gate_id in (None, gate.id),
+    )
+    zone_facts = _zone_facts(event, gate.zone, day, lock=direction is Direction.IN)
+    server = decide(claims, gate_facts, zone_facts, facts, day)
+    shown = (
+        Decision(Verdict(scan_in.offline_verdict), Reason(scan_in.offline_reason or server.reason))
+        if offline and scan_in.offline_verdict is not None
+        else server
+    )
+    scan = Scan(
+        scan_id=str(scan_in.scan_id),
+        event_id=event.id,
+        device_id=device.id if device else None,
+        gate_id=gate.id,
+        zone_id=gate.zone_id,
+        direction=direction.value,
+        code=scan_in.code[:4096],
+        badge_id=claims.badge_id if isinstance(claims, BadgeClaims) else None,
+        badge_revision=claims.revision if isinstance(claims, BadgeClaims) else None,
+        attendee_id=attendee.id if attendee else None,
+        verdict=shown.verdict.value,
+        reason=shown.reason.value,
+        server_reason=server.reason.value,
+        mode="offline" if offline else "online",
+        scanned_at=scanned_at,
+        received_at=now,
+    )
+    if offline and shown.admitted and not server.admitted and direction is Direction.IN:
+        scan.conflict = alerts.conflict_kind(server.reason)
+    db.session.add(scan)
+    if shown.admitted and attendee is not None:
+        _move_presence(attendee.id, gate, direction, day, scanned_at, presence)
+    db.session.flush()
+    if scan.conflict:
+        alerts.raise_for(event, scan, attendee)
+    return ScanResult(scan, gate, attendee, badge, duplicate=False)
+
+
+def _move_presence(
+    attendee_id: int,
+    gate: Gate,
+    direction: Direction,
+    day: dt.date,
+    at: dt.datetime,
+    presence: Presence | None,
+) -> None:
+    if presence is None:
+        presence = Presence(attendee_id=attendee_id, zone_id=gate.zone_id, inside=False, day=day,
+                            since=at, gate_id=gate.id)
+        db.session.add(presence)
+    elif presence.since is not None and _aware(presence.since) > at:
+        return  # an offline scan older than what we know must not rewind presence
+    presence.inside = direction is Direction.IN
+    presence.day = day
+    presence.since = at
+    presence.gate_id = gate.id
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def record_scan(
+    event: Event, device: ApiToken | None, scan_in: ScanIn, now: dt.datetime | None = None
+) -> ScanResult:
+    """Decide one scan; idempotent by ``scan_id`` (a retry returns the first answer)."""
+    gate = setup.resolve_gate(event, scan_in.gate)
+    ring = keys.keyring(event)
+    moment = now or utcnow()
+    try:
+        return write(_decide_and_log, event, device, gate, scan_in, ring, moment)
+    except IntegrityError:
+        # The same scan_id raced in on another worker: its answer is the answer.
+        db.session.rollback()
+        existing = _existing(str(scan_in.scan_id))
+        if existing is None:
+            raise
+        return _result_of(existing, duplicate=True)
+
+
+def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> list[ScanResult]:
+    """Queued offline scans, oldest first, each in its own transaction so one bad scan
+    cannot hold back the rest."""
+    ordered = sorted(scans, key=lambda s: _aware(s.scanned_at) if s.scanned_at else utcnow())
+    return [record_scan(event, device, s) for s in ordered]

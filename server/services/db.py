@@ -1,0 +1,80 @@
+"""Transactions that write: SQLite takes its write lock up front, and a locked database
+is retried, never a 500.
+
+SQLite's default deferred transaction takes the write lock at the first write; two
+scans that both read presence first then deadlock into "database is locked". Beginning
+with ``BEGIN IMMEDIATE`` serialises writers at the start instead. PostgreSQL uses row
+locks (``SELECT ... FOR UPDATE``) in the services themselves.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from ..errors import ServiceBusy
+from ..extensions import db
+
+T = TypeVar("T")
+_ATTEMPTS = 8
+
+
+def configure_engine(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    _install_sqlite_hooks(engine)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy so BEGIN IMMEDIATE is ours to emit.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _is_lock_error(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text or "deadlock" in text
+
+
+def write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn`` in one write transaction and commit it; retry while the database is
+    locked, then give up with ``ServiceBusy`` (503) rather than an internal error."""
+    session = db.session
+    for attempt in range(_ATTEMPTS):
+        # End any read transaction the request opened, so the write one begins clean.
+        session.rollback()
+        try:
+            session.connection(execution_options={"sqlite_immediate": True})
+            result = fn(*args, **kwargs)
+            session.commit()
+            return result
+        except OperationalError as exc:
+            session.rollback()
+            if not _is_lock_error(exc):
+                raise
+            time.sleep(min(0.5, 0.01 * 2**attempt) * random.uniform(0.5, 1.5))
+        except BaseException:
+            session.rollback()
+            raise
+    raise ServiceBusy("the database is busy, try again")

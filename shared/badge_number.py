@@ -1,0 +1,49 @@
+"""The short badge number printed under the QR code, for manual entry at a gate.
+
+Decimal digits (readable aloud in any language, typed on any keypad) with a Luhn check
+digit so one mistyped digit or swapped pair is caught before it reaches the server.
+"""
+
+from __future__ import annotations
+
+from .errors import SharedError
+
+
+class BadBadgeNumber(SharedError):
+    pass
+
+
+def _luhn_digit(digits: str) -> int:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        value = int(ch)
+        if i % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return (10 - total % 10) % 10
+
+
+def format_badge_number(badge_id: int) -> str:
+    body = f"{badge_id:06d}"
+    return f"{body}-{_luhn_digit(body)}"
+
+
+def parse_badge_number(text: str) -> int:
+    """Accept ``123456-7``, ``1234567`` or with spaces; raise ``BadBadgeNumber``."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) < 7 or len(digits) != len("".join(text.split()).replace("-", "")):
+        raise BadBadgeNumber(f"not a badge number: {text!r}")
+    body, check = digits[:-1], int(digits[-1])
+    if _luhn_digit(body) != check:
+        raise BadBadgeNumber(f"check digit does not match: {text!r}")
+    return int(body)
+
+
+def looks_like_badge_number(text: str) -> bool:
+    try:
+        parse_badge_number(text)
+    except BadBadgeNumber:
+        return False
+    return True

@@ -1,0 +1,311 @@
+"""Request and response bodies of the HTTP API, shared by server and gate.
+
+Pydantic validates what arrives and renders the JSON schemas that the OpenAPI
+description is built from, so the contract lives in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from .policy import Direction
+from .reasons import Reason, Verdict
+
+_STRICT = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: object | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+# --- scans -----------------------------------------------------------------------
+
+
+class ScanIn(BaseModel):
+    model_config = _STRICT
+    scan_id: uuid.UUID
+    code: str = Field(max_length=4096)
+    gate: str = Field(min_length=1, max_length=100, description="gate id or name")
+    direction: Direction | None = None
+    scanned_at: dt.datetime | None = None
+    offline_verdict: Verdict | None = None
+    offline_reason: Reason | None = None
+
+
+class AttendeeBrief(BaseModel):
+    id: int
+    name: str
+    organization: str
+    country: str
+    access_level: str
+
+
+class BadgeBrief(BaseModel):
+    id: int
+    number: str
+    revision: int
+    status: str
+
+
+class ScanOut(BaseModel):
+    scan_id: uuid.UUID
+    verdict: Verdict
+    reason: Reason
+    message: str
+    gate: str
+    zone: str
+    direction: Direction
+    scanned_at: dt.datetime
+    attendee: AttendeeBrief | None = None
+    badge: BadgeBrief | None = None
+    duplicate: bool = False
+    conflict: str | None = None
+
+
+class ScanBatchIn(BaseModel):
+    model_config = _STRICT
+    scans: list[ScanIn] = Field(max_length=1000)
+
+
+class ScanBatchOut(BaseModel):
+    results: list[ScanOut]
+
+
+class ScanLogEntry(BaseModel):
+    scan_id: uuid.UUID
+    verdict: Verdict
+    reason: Reason
+    mode: Literal["online", "offline", "override"]
+    gate: str
+    zone: str
+    direction: Direction
+    scanned_at: dt.datetime
+    received_at: dt.datetime
+    device: str | None
+    badge_id: int | None
+    attendee_id: int | None
+    attendee_name: str | None
+    code: str
+    offline_verdict: Verdict | None = None
+    offline_reason: Reason | None = None
+    conflict: str | None = None
+
+
+class ScanLog(BaseModel):
+    scans: list[ScanLogEntry]
+
+
+# --- event setup -----------------------------------------------------------------
+
+
+class ZoneOut(BaseModel):
+    id: int
+    name: str
+    slot: int
+    capacity: int | None
+    allow_reentry: bool
+    occupancy: int
+
+
+class GateOut(BaseModel):
+    id: int
+    name: str
+    zone: str
+    zone_id: int
+    zone_slot: int
+    direction: Direction
+
+
+class AccessLevelOut(BaseModel):
+    id: int
+    name: str
+    colour: str
+    zones: list[str]
+    days: list[dt.date]
+
+
+class ZoneIn(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=120)
+    capacity: int | None = Field(default=None, ge=0)
+    allow_reentry: bool = False
+
+
+class GateIn(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=120)
+    zone: str = Field(min_length=1, max_length=120)
+    direction: Direction = Direction.IN
+
+
+# --- attendees and badges ---------------------------------------------------------
+
+
+class AttendeeIn(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    organization: str = Field(default="", max_length=200)
+    country: str = Field(default="", max_length=2)
+    language: str = Field(default="en", max_length=8)
+    access_level: str = Field(min_length=1, max_length=120)
+    days: list[dt.date] | None = Field(default=None, max_length=16)
+    external_id: str | None = Field(default=None, max_length=120)
+
+
+class AttendeePatch(BaseModel):
+    model_config = _STRICT
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: EmailStr | None = None
+    organization: str | None = Field(default=None, max_length=200)
+    country: str | None = Field(default=None, max_length=2)
+    language: str | None = Field(default=None, max_length=8)
+    access_level: str | None = Field(default=None, min_length=1, max_length=120)
+    days: list[dt.date] | None = Field(default=None, max_length=16)
+
+
+class BadgeOut(BaseModel):
+    id: int
+    number: str
+    revision: int
+    status: str
+    key_id: int
+    zones: list[str]
+    days: list[dt.date]
+    issued_at: dt.datetime
+    code: str | None = None
+
+
+class PresenceOut(BaseModel):
+    zone: str
+    since: dt.datetime
+    gate: str
+
+
+class AttendeeOut(BaseModel):
+    id: int
+    name: str
+    email: str
+    organization: str
+    country: str
+    language: str
+    access_level: str
+    zones: list[str]
+    days: list[dt.date]
+    external_id: str | None
+    badge: BadgeOut | None
+    inside: list[PresenceOut]
+
+
+class AttendeeList(BaseModel):
+    attendees: list[AttendeeOut]
+    total: int
+
+
+class ImportRowError(BaseModel):
+    row: int
+    field: str | None
+    message: str
+
+
+class ImportReport(BaseModel):
+    created: int
+    updated: int
+    errors: list[ImportRowError]
+
+
+class LookupOut(BaseModel):
+    attendee: AttendeeOut
+    scans: list[ScanLogEntry]
+
+
+# --- devices -----------------------------------------------------------------------
+
+
+class DeviceIn(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=120)
+    role: Literal["admin", "security", "gate"] = "gate"
+    gate: str | None = Field(default=None, max_length=120)
+
+
+class DeviceOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    gate: str | None
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_seen_at: dt.datetime | None
+    queued_scans: int | None
+    last_sync_at: dt.datetime | None
+    clock_skew_s: float | None
+    token: str | None = Field(default=None, description="shown once, at creation")
+
+
+class HeartbeatIn(BaseModel):
+    model_config = _STRICT
+    queued_scans: int = Field(ge=0)
+    last_sync_at: dt.datetime | None = None
+    clock: dt.datetime
+    mode: Literal["online", "offline"] = "online"
+    gate: str | None = Field(default=None, max_length=120)
+
+
+class HeartbeatOut(BaseModel):
+    server_time: dt.datetime
+    clock_skew_s: float
+    clock_warning: bool
+
+
+# --- sync --------------------------------------------------------------------------
+
+
+class KeyOut(BaseModel):
+    key_id: int
+    public_key: str = Field(description="raw Ed25519 public key, base64")
+
+
+class BadgeRecord(BaseModel):
+    """What a gate keeps per badge: nothing personal in clear."""
+
+    badge_id: int
+    number: str
+    revision: int
+    revoked: bool
+    zone_slots: list[int]
+    days: list[dt.date]
+    sealed: str | None = Field(description="name, organization, level; opens with the code")
+
+
+class EventOut(BaseModel):
+    id: int
+    name: str
+    timezone: str
+    start_date: dt.date
+    end_date: dt.date
+    venue: str
+
+
+class SyncOut(BaseModel):
+    event: EventOut
+    server_time: dt.datetime
+    keys: list[KeyOut]
+    badges: list[BadgeRecord]
+    cursor: str
+    more: bool
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    database: str
