@@ -141,6 +141,14 @@ class ZoneIn(BaseModel):
     allow_reentry: bool = False
 
 
+class AccessLevelIn(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=120)
+    colour: str = Field(default="#1f4e79", pattern=r"^#[0-9a-fA-F]{6}$")
+    zones: list[str] = Field(max_length=32)
+    days: list[dt.date] = Field(max_length=16)
+
+
 class GateIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=120)

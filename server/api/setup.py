@@ -6,6 +6,7 @@ from flask import Blueprint
 from pydantic import BaseModel, Field
 
 from shared.schemas import (
+    AccessLevelIn,
     AccessLevelOut,
     GateIn,
     GateOut,
@@ -56,7 +57,7 @@ def get_zones(who: Principal) -> ZoneList:
           summary="Create a zone")
 def post_zone(who: Principal, body: ZoneIn) -> ZoneOut:
     event = setup.current_event()
-    zone = write(setup.create_zone, event, body.name, body.capacity, body.allow_reentry)
+    zone = write(setup.create_zone, event, body.name, body.capacity, body.allow_reentry, who.name)
     return presenters.zone_out(zone, {})
 
 
@@ -70,7 +71,7 @@ def get_gates(who: Principal) -> GateList:
           summary="Create a gate")
 def post_gate(who: Principal, body: GateIn) -> GateOut:
     event = setup.current_event()
-    return presenters.gate_out(write(setup.create_gate, event, body.name, body.zone, body.direction))
+    return presenters.gate_out(write(setup.create_gate, event, body.name, body.zone, body.direction, who.name))
 
 
 @endpoint(bp, "/access-levels", "GET", roles=SETUP_READERS, response=LevelList,
@@ -78,6 +79,19 @@ def post_gate(who: Principal, body: GateIn) -> GateOut:
 def get_levels(who: Principal) -> LevelList:
     event = setup.current_event()
     return LevelList(access_levels=[presenters.level_out(event, lv) for lv in setup.list_levels(event)])
+
+
+@endpoint(bp, "/access-levels", "POST", roles=ADMIN, body=AccessLevelIn, response=AccessLevelOut,
+          status=201, summary="Create an access level (zones and days)")
+def post_level(who: Principal, body: AccessLevelIn) -> AccessLevelOut:
+    event = setup.current_event()
+
+    def run() -> AccessLevelOut:
+        offsets = setup.dates_to_offsets(event, body.days)
+        level = setup.create_level(event, body.name, body.colour, body.zones, offsets, who.name)
+        return presenters.level_out(event, level)
+
+    return write(run)
 
 
 @endpoint(bp, "/sync", "GET", roles=GATE, query=SyncQuery, response=SyncOut,

@@ -12,6 +12,7 @@ from shared.token import MAX_DAYS, MAX_ZONE_SLOTS
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
+from . import audit
 from ..models import AccessLevel, Event, Gate, Presence, Zone, utcnow
 
 
@@ -107,7 +108,8 @@ def list_levels(event: Event) -> list[AccessLevel]:
 
 
 def create_zone(
-    event: Event, name: str, capacity: int | None = None, allow_reentry: bool = False
+    event: Event, name: str, capacity: int | None = None, allow_reentry: bool = False,
+    actor: str = "system",
 ) -> Zone:
     used = set(db.session.scalars(select(Zone.slot).where(Zone.event_id == event.id)))
     if db.session.scalars(select(Zone).where(Zone.event_id == event.id, Zone.name == name)).first():
@@ -115,6 +117,7 @@ def create_zone(
     free = [s for s in range(MAX_ZONE_SLOTS) if s not in used]
     if not free:
         raise Conflict(f"an event has at most {MAX_ZONE_SLOTS} zones")
+    audit.record(actor, "zone.create", name)
     zone = Zone(
         event_id=event.id, name=name, slot=free[0], capacity=capacity, allow_reentry=allow_reentry
     )
@@ -123,10 +126,13 @@ def create_zone(
     return zone
 
 
-def create_gate(event: Event, name: str, zone_name: str, direction: Direction) -> Gate:
+def create_gate(
+    event: Event, name: str, zone_name: str, direction: Direction, actor: str = "system"
+) -> Gate:
     zone = zone_by_name(event, zone_name)
     if db.session.scalars(select(Gate).where(Gate.event_id == event.id, Gate.name == name)).first():
         raise Conflict(f"gate {name!r} exists already")
+    audit.record(actor, "gate.create", name, zone=zone_name)
     gate = Gate(event_id=event.id, name=name, zone_id=zone.id, direction=direction.value)
     db.session.add(gate)
     db.session.flush()
@@ -134,8 +140,13 @@ def create_gate(event: Event, name: str, zone_name: str, direction: Direction) -
 
 
 def create_level(
-    event: Event, name: str, colour: str, zone_names: list[str], day_offsets: list[int]
+    event: Event, name: str, colour: str, zone_names: list[str], day_offsets: list[int],
+    actor: str = "system",
 ) -> AccessLevel:
+    if db.session.scalars(
+        select(AccessLevel).where(AccessLevel.event_id == event.id, AccessLevel.name == name)
+    ).first():
+        raise Conflict(f"access level {name!r} exists already")
     level = AccessLevel(
         event_id=event.id,
         name=name,
@@ -145,4 +156,5 @@ def create_level(
     )
     db.session.add(level)
     db.session.flush()
+    audit.record(actor, "level.create", f"level:{level.id}", zones=zone_names)
     return level

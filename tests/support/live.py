@@ -1,0 +1,134 @@
+"""Real server processes for tests: the production gunicorn command on SQLite or on the
+machine's PostgreSQL (database ``test``, a fresh schema per run)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_BASE = os.environ.get("ADMIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pg_available() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def new_pg_schema() -> tuple[str, str]:
+    """A fresh schema in database ``test``; returns (DATABASE_URL, schema)."""
+    import psycopg
+
+    schema = f"admit_{secrets.token_hex(4)}"
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return f"{PG_BASE}?options=-csearch_path%3D{schema}", schema
+
+
+def drop_pg_schema(schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@dataclass
+class LiveServer:
+    db_kind: str
+    attendees: int = 60
+    workers: int = 2
+    threads: int = 8
+    env: dict[str, str] = field(default_factory=dict)
+    url: str = ""
+    tokens: dict[str, str] = field(default_factory=dict)
+    instance: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="admit-")))
+    _proc: subprocess.Popen[bytes] | None = None
+    _schema: str | None = None
+    log_path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.db_kind == "postgres":
+            self.database_url, self._schema = new_pg_schema()
+        else:
+            self.database_url = f"sqlite:///{self.instance / 'admit.db'}"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "ADMIT_INSTANCE": str(self.instance),
+            "SECRET_KEY": "test-secret",
+            "PYTHONPATH": str(ROOT),
+            **self.env,
+        }
+        self.env.pop("SMTP_HOST", None)
+
+    def cli(self, *args: str, check: bool = True, input: str | None = None) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "server", *args],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, input=input, timeout=300,
+        )
+        if check and proc.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+        return proc.stdout + proc.stderr if not check else proc.stdout
+
+    def start(self) -> LiveServer:
+        self.cli("seed-demo", "--attendees", str(self.attendees))
+        for role in ("admin", "security", "gate"):
+            self.tokens[role] = self.cli("create-token", "--role", role, "--name", f"test {role}").strip().splitlines()[-1]
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        env = {**self.env, "ADMIT_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(self.workers),
+               "ADMIT_THREADS": str(self.threads)}
+        self.log_path = self.instance / "gunicorn.log"
+        log = self.log_path.open("wb")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "server/gunicorn.conf.py", "server.wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited:\n{self.log_path.read_text()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)  # polling for readiness, not synchronising test logic
+        raise RuntimeError(f"server did not come up:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            os.killpg(self._proc.pid, signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+        if self._schema:
+            drop_pg_schema(self._schema)
+        shutil.rmtree(self.instance, ignore_errors=True)
+
+    def session(self, role: str | None) -> requests.Session:
+        s = requests.Session()
+        if role:
+            s.headers["Authorization"] = f"Bearer {self.tokens[role]}"
+        return s
