@@ -21,5 +21,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=_NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after commit: a scan's answer is shaped from what was just
+# written, without a second round of SELECTs.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from flask import g, has_app_context
 from sqlalchemy import and_, func, select
 
 from shared import Direction, event_day
@@ -12,13 +13,17 @@ from shared.token import MAX_DAYS, MAX_ZONE_SLOTS
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from . import audit
 from ..models import AccessLevel, Event, Gate, Presence, Zone, utcnow
+from . import audit
 
 
 def current_event() -> Event:
-    """The event this server runs (one per deployment for now)."""
+    """The event this server runs (one per deployment for now); once per request."""
+    if has_app_context() and "admit_event" in g:
+        return g.admit_event  # type: ignore[no-any-return]
     found = db.session.scalars(select(Event).order_by(Event.id).limit(1)).first()
+    if found is not None and has_app_context():
+        g.admit_event = found
     if found is None:
         raise NotFound("no event is set up yet: run `flask --app server seed-demo` or create one")
     return found

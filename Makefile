@@ -1,0 +1,47 @@
+# Two commands for a newcomer:  `make run`  and  `make test`.  Both set everything up.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app server
+DEB_PACKAGES := libzbar0 fonts-noto-cjk fonts-noto-core fonts-dejavu-core chromium xvfb \
+	poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 xauth
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup system-deps run test lint bench clean
+
+system-deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+setup: system-deps $(VENV)/.installed
+
+run: setup
+	$(FLASK) init-db
+	$(FLASK) seed-demo
+	@echo "Admit is at http://$(HOST):$(PORT)/  (Ctrl-C stops it; emails go to instance/outbox/)"
+	ADMIT_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c server/gunicorn.conf.py server.wsgi:app
+
+lint: setup
+	$(BIN)/ruff check server shared scanner_client tests bench
+	$(BIN)/mypy shared
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
