@@ -60,15 +60,25 @@ def _result_of(scan: Scan, duplicate: bool) -> ScanResult:
     )
 
 
-def _lock_badge(badge_id: int) -> Badge | None:
-    # FOR UPDATE is ignored by SQLite, whose BEGIN IMMEDIATE already serialises writers.
-    return db.session.scalars(
-        select(Badge).where(Badge.id == badge_id).with_for_update()
-    ).first()
+def _lock_badge(
+    badge_id: int, zone_id: int
+) -> tuple[Badge, Attendee, Presence | None] | None:
+    """The badge (locked), its holder and their presence in this zone.
 
-
-def _presence(attendee_id: int, zone_id: int) -> Presence | None:
-    return db.session.get(Presence, (attendee_id, zone_id))
+    ``FOR UPDATE`` serialises scans of one badge on PostgreSQL (SQLite ignores it; its
+    ``BEGIN IMMEDIATE`` already serialises writers). Presence is read by a second
+    statement on purpose: under READ COMMITTED a statement that waited for the lock
+    still sees the snapshot from before the wait for every table but the locked one."""
+    badge = db.session.scalars(select(Badge).where(Badge.id == badge_id).with_for_update()).first()
+    if badge is None:
+        return None
+    row = db.session.execute(
+        select(Attendee, Presence)
+        .outerjoin(Presence, (Presence.attendee_id == Attendee.id) & (Presence.zone_id == zone_id))
+        .where(Attendee.id == badge.attendee_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    return badge, row[0], row[1]
 
 
 def _zone_facts(event: Event, zone: Zone, day: dt.date, lock: bool) -> ZoneFacts:
@@ -88,9 +98,6 @@ def _decide_and_log(
     ring: KeyRing,
     now: dt.datetime,
 ) -> ScanResult:
-    existing = _existing(str(scan_in.scan_id))
-    if existing is not None:
-        return _result_of(existing, duplicate=True)
     direction = Direction(scan_in.direction or gate.direction)
     offline = scan_in.offline_verdict is not None
     scanned_at = scan_in.scanned_at or now
@@ -105,14 +112,13 @@ def _decide_and_log(
     badge = attendee = presence = None
     facts = BadgeFacts()
     if isinstance(claims, BadgeClaims):
-        badge = _lock_badge(claims.badge_id)
-        if badge is not None and badge.event_id == event.id:
-            attendee = db.session.get(Attendee, badge.attendee_id)
-            presence = _presence(badge.attendee_id, gate.zone_id)
+        found = _lock_badge(claims.badge_id, gate.zone_id)
+        if found is not None and found[0].event_id == event.id:
+            badge, attendee, presence = found
             revoked = (
                 badge.revision != claims.revision
                 or badge.status != "active"
-                or (attendee is not None and attendee.deleted_at is not None)
+                or attendee.deleted_at is not None
             )
             if offline and badge.revision == claims.revision and badge.status != "active":
                 # Judge an offline scan by what was true when it happened.
@@ -196,19 +202,25 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 def record_scan(
     event: Event, device: ApiToken | None, scan_in: ScanIn, now: dt.datetime | None = None
 ) -> ScanResult:
-    """Decide one scan; idempotent by ``scan_id`` (a retry returns the first answer)."""
+    """Decide one scan; idempotent by ``scan_id``: a retry returns the first answer.
+
+    The scan_id's uniqueness is enforced by the insert itself (no SELECT first): a
+    repeated id fails the transaction, which rolls back, and the stored answer wins."""
     gate = setup.resolve_gate(event, scan_in.gate)
     ring = keys.keyring(event)
     moment = now or utcnow()
-    try:
-        return write(_decide_and_log, event, device, gate, scan_in, ring, moment)
-    except IntegrityError:
-        # The same scan_id raced in on another worker: its answer is the answer.
-        db.session.rollback()
-        existing = _existing(str(scan_in.scan_id))
-        if existing is None:
-            raise
-        return _result_of(existing, duplicate=True)
+    for attempt in range(3):
+        try:
+            return write(_decide_and_log, event, device, gate, scan_in, ring, moment)
+        except IntegrityError:
+            db.session.rollback()
+            existing = _existing(str(scan_in.scan_id))
+            if existing is not None:
+                # The same scan_id was recorded before (or raced in on another worker).
+                return _result_of(existing, duplicate=True)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> list[ScanResult]:

@@ -72,10 +72,12 @@ def write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def _attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    session = db.session
+    session = db.session()  # the request's Session itself, not the scoped proxy
     for attempt in range(_ATTEMPTS):
-        # End any read transaction the request opened, so the write one begins clean.
-        session.rollback()
+        # End the request's read transaction so the write one begins clean; a commit
+        # (unlike a rollback) keeps the objects already loaded usable without reloads.
+        if session.in_transaction():
+            session.commit()
         try:
             session.connection(execution_options={"sqlite_immediate": True})
             result = fn(*args, **kwargs)
