@@ -77,6 +77,53 @@ def register(app: Flask) -> None:
         done = write(badges.issue, event, people, ACTOR, reissue=reissue)
         click.echo(f"issued {len(done)} badge(s)")
 
+    @app.cli.command("send-badges")
+    @click.option("--attendee", "attendee_ids", multiple=True, type=int,
+                  help="Only these attendees (repeatable).")
+    @click.option("--resend", is_flag=True, help="Send again even if already delivered.")
+    @click.option("--rate", type=float, default=None, help="Emails per second (MAIL_RATE_PER_S).")
+    @click.option("--retries", type=int, default=4, show_default=True)
+    def send_badges_cmd(attendee_ids: tuple[int, ...], resend: bool, rate: float | None,
+                        retries: int) -> None:
+        """Email badges to everyone whose current badge was not yet delivered."""
+        from flask import current_app
+
+        from .services import delivery
+
+        event = setup.current_event()
+        ids = delivery.due(event, list(attendee_ids) or None, resend)
+        transport = delivery.make_transport()
+        rate = rate if rate is not None else float(current_app.config["MAIL_RATE_PER_S"])
+        try:
+            with click.progressbar(length=len(ids), label="sending badges",
+                                   show_pos=True, file=sys.stderr) as bar:
+                report = delivery.send_all(event, ids, transport, rate_per_s=rate,
+                                           retries=retries,
+                                           on_progress=lambda _id, _state: bar.update(1))
+        finally:
+            transport.close()
+        click.echo(f"sent {report.sent}, failed {report.failed} (will retry on the next run), "
+                   f"rejected {report.rejected}" + (" - interrupted" if report.interrupted else ""))
+        if report.interrupted or report.failed:
+            sys.exit(2)
+
+    @app.cli.command("print-badges")
+    @click.option("--layout", type=click.Choice(["a6", "4x3", "a4-sheet"]), default="a6")
+    @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @click.option("--attendee", "attendee_ids", multiple=True, type=int)
+    def print_badges_cmd(layout: str, out: Path, attendee_ids: tuple[int, ...]) -> None:
+        """Write printable badges (PDF) for everyone with an active badge."""
+        from .services import delivery
+        from .services.badge_pdf import render_badges_pdf
+
+        event = setup.current_event()
+        from .services import attendees as attendee_service
+
+        ids = delivery.due(event, list(attendee_ids) or None, resend=True)
+        prints = [delivery.badge_print(event, attendee_service.get(event, i)) for i in ids]
+        out.write_bytes(render_badges_pdf(prints, layout=layout))
+        click.echo(f"{len(prints)} badge(s) written to {out}")
+
     @app.cli.command("rotate-key")
     @click.option("--retire-previous", is_flag=True,
                   help="Retire older keys: badges they signed are then denied (unknown_key).")

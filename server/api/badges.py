@@ -9,7 +9,7 @@ from shared.schemas import BadgeOut, PresenceOut
 
 from .. import presenters
 from ..errors import NotFound
-from ..services import alerts, attendees, badges, keys, setup
+from ..services import alerts, attendees, audit, badges, keys, setup
 from ..services.db import write
 from .auth import Principal
 from .registry import ADMIN, STAFF, endpoint
@@ -119,6 +119,44 @@ def qr_png(who: Principal, badge_id: int) -> Response:
 def qr_svg(who: Principal, badge_id: int) -> Response:
     badge = badges.get(setup.current_event(), badge_id)
     return Response(badges.qr_svg(badge.code), mimetype="image/svg+xml")
+
+
+class DeliveryOut(BaseModel):
+    attendee_id: int
+    state: str
+    revision: int | None
+    error: str | None
+
+
+@endpoint(bp, "/attendees/<int:attendee_id>/send-badge", "POST", roles=STAFF,
+          response=DeliveryOut, summary="Email this attendee's current badge now")
+def send_badge(who: Principal, attendee_id: int) -> DeliveryOut:
+    from ..services import delivery
+
+    event = setup.current_event()
+    transport = delivery.make_transport()
+    try:
+        state = delivery.send_one(event, attendees.get(event, attendee_id).id, transport,
+                                  retries=1, backoff_s=0.5)
+    finally:
+        transport.close()
+    write(audit.record, who.name, "mail.send_badge", f"attendee:{attendee_id}", state=state)
+    attendee = attendees.get(event, attendee_id)
+    return DeliveryOut(attendee_id=attendee_id, state=state, revision=attendee.mail_revision,
+                       error=attendee.mail_error)
+
+
+@endpoint(bp, "/badges/<int:badge_id>/badge.pdf", "GET", roles=STAFF,
+          content_type="application/pdf", summary="The printable badge (A6 PDF)")
+def badge_pdf(who: Principal, badge_id: int) -> Response:
+    from ..services import delivery
+    from ..services.badge_pdf import render_badges_pdf
+
+    event = setup.current_event()
+    badge = badges.get(event, badge_id)
+    attendee = attendees.get(event, badge.attendee_id)
+    pdf = render_badges_pdf([delivery.badge_print(event, attendee)], layout="a6")
+    return Response(pdf, mimetype="application/pdf")
 
 
 @endpoint(bp, "/keys", "GET", roles=ADMIN, response=KeyList, summary="Signing keys")

@@ -40,6 +40,8 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/badges/{badge_id}/revoke"): frozenset({A, S}),
     ("GET", "/api/v1/badges/{badge_id}/qr.png"): frozenset({A, S}),
     ("GET", "/api/v1/badges/{badge_id}/qr.svg"): frozenset({A, S}),
+    ("POST", "/api/v1/attendees/{attendee_id}/send-badge"): frozenset({A, S}),
+    ("GET", "/api/v1/badges/{badge_id}/badge.pdf"): frozenset({A, S}),
     ("GET", "/api/v1/keys"): frozenset({A}),
     ("POST", "/api/v1/keys/rotate"): frozenset({A}),
     ("GET", "/api/v1/alerts"): frozenset({A, S}),
