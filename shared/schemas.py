@@ -137,7 +137,7 @@ class AccessLevelOut(BaseModel):
 class ZoneIn(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=120)
-    capacity: int | None = Field(default=None, ge=0)
+    capacity: int | None = Field(default=None, ge=0, le=10_000_000)
     allow_reentry: bool = False
 
 
@@ -263,7 +263,7 @@ class DeviceOut(BaseModel):
 
 class HeartbeatIn(BaseModel):
     model_config = _STRICT
-    queued_scans: int = Field(ge=0)
+    queued_scans: int = Field(ge=0, le=1_000_000_000)
     last_sync_at: dt.datetime | None = None
     clock: dt.datetime
     mode: Literal["online", "offline"] = "online"

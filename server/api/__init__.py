@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify
+from werkzeug.routing import IntegerConverter, Map
 
 from ..extensions import db
 from . import attendees, badges, devices, openapi, scans, setup
-from .registry import PUBLIC, endpoint
+from .registry import MAX_ID, PUBLIC, endpoint
 
 health = Blueprint("health", __name__)
 
 
+class BoundedInt(IntegerConverter):
+    """Ids in paths fit the database's integer columns; anything larger is a plain 404
+    rather than an overflow deep in PostgreSQL."""
+
+    def __init__(self, url_map: Map, *args: object, **kwargs: object) -> None:
+        super().__init__(url_map, min=0, max=MAX_ID)
+
+
 def register(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedInt
     for module in (scans, setup, attendees, badges, devices):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(health)

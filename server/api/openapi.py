@@ -12,7 +12,7 @@ from pydantic.json_schema import models_json_schema
 
 from shared.schemas import ErrorEnvelope
 
-from .registry import EndpointMeta
+from .registry import MAX_ID, EndpointMeta
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERRORS = {
@@ -50,7 +50,7 @@ def build(app: Flask) -> dict[str, Any]:
         path = _CONVERTER.sub(r"{\2}", rule)
         params: list[dict[str, Any]] = [
             {"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer", "minimum": 0} if conv == "int" else {"type": "string"}}
+             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID} if conv == "int" else {"type": "string"}}
             for conv, name in _CONVERTER.findall(rule)
         ]
         if meta.query is not None:

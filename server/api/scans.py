@@ -10,14 +10,14 @@ from shared.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
 from .. import presenters
 from ..services import checkin, scanlog, setup
 from .auth import Principal
-from .registry import GATE, STAFF, endpoint
+from .registry import GATE, MAX_ID, STAFF, endpoint
 
 bp = Blueprint("scans", __name__)
 
 
 class ScanLogQuery(BaseModel):
-    badge: int | None = Field(default=None, ge=0, le=2**32)
-    attendee: int | None = Field(default=None, ge=0, le=2**62)
+    badge: int | None = Field(default=None, ge=0, le=MAX_ID)
+    attendee: int | None = Field(default=None, ge=0, le=MAX_ID)
     gate: str | None = Field(default=None, max_length=120)
     limit: int = Field(default=100, ge=1, le=1000)
 

@@ -18,7 +18,7 @@ from .text import fold, search_text
 
 
 def get(event: Event, attendee_id: int) -> Attendee:
-    attendee = db.session.get(Attendee, attendee_id)
+    attendee = db.session.get(Attendee, attendee_id) if 0 < attendee_id <= badges.MAX_DB_ID else None
     if attendee is None or attendee.event_id != event.id or attendee.deleted_at is not None:
         raise NotFound(f"no attendee {attendee_id}")
     return attendee
@@ -111,7 +111,9 @@ def search(event: Event, q: str, limit: int = 50, offset: int = 0) -> tuple[list
     if q:
         conditions = []
         with contextlib.suppress(BadBadgeNumber):
-            conditions.append(Attendee.badge.has(Badge.id == parse_badge_number(q)))
+            number = parse_badge_number(q)
+            if number <= badges.MAX_DB_ID:
+                conditions.append(Attendee.badge.has(Badge.id == number))
         found = badges.by_code_or_number(event, q) if len(q) > 40 else None
         if found is not None:
             conditions.append(Attendee.id == found.attendee_id)

@@ -16,6 +16,7 @@ from ..models import Attendee, Badge, Event, utcnow
 from . import audit, keys, setup, sync
 
 _MAX_REVISION = 255  # one byte in the token
+MAX_DB_ID = 2**31 - 1  # integer columns on PostgreSQL
 
 
 def effective_offsets(attendee: Attendee) -> list[int]:
@@ -110,7 +111,7 @@ def reseal(event: Event, attendee: Attendee) -> None:
 
 
 def get(event: Event, badge_id: int) -> Badge:
-    badge = db.session.get(Badge, badge_id)
+    badge = db.session.get(Badge, badge_id) if 0 < badge_id <= MAX_DB_ID else None
     if badge is None or badge.event_id != event.id:
         raise NotFound(f"no badge {badge_id}")
     return badge
@@ -128,6 +129,8 @@ def by_code_or_number(event: Event, text: str) -> Badge | None:
             badge_id = parse_badge_number(text)
         except BadBadgeNumber:
             return None
+    if not 0 < badge_id <= MAX_DB_ID:
+        return None
     badge = db.session.get(Badge, badge_id)
     return badge if badge is not None and badge.event_id == event.id else None
 

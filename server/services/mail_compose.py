@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import default as default_policy
+from email.policy import EmailPolicy
 from email.utils import format_datetime
 from typing import Any
 
@@ -45,8 +45,30 @@ from server.services.badge_pdf import (
 # ~350 px with the quiet zone: large enough to scan off a phone held at a turnstile, small
 # enough not to dominate a desktop mail window.
 QR_TARGET_PX = 360
-_MESSAGE_ID_RE = re.compile(r"^<[^<>\s@]+@[^<>\s@]+>$")
+_ID_CHARS = "[!-;=?A-~]+"  # printable ASCII without space, "<", ">" and "@"
+_MESSAGE_ID_RE = re.compile(f"^<{_ID_CHARS}@{_ID_CHARS}>$")
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+class _Policy(EmailPolicy):
+    """The default policy, except that Message-ID is never folded.
+
+    Folding is legal, but some parsers (Python's among them) then hand back the id with a
+    leading space, and the id is the dedupe key of the at-least-once queue.
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() == "message-id":
+            return f"{name}: {value.strip()}{self.linesep}"
+        return str(super().fold(name, value))
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() == "message-id":
+            return f"{name}: {value.strip()}{self.linesep}".encode("ascii")
+        return bytes(super().fold_binary(name, value))
+
+
+POLICY = _Policy()
 
 
 @dataclass(frozen=True)
@@ -133,6 +155,7 @@ def _context(mail: BadgeMail, lang: str, qr_cid: str, qr_px: int) -> dict[str, A
         "zones": list(badge.zones),
         "days": format_days(badge.days, lang),
         "badge_number": badge.badge_number,
+        "pdf_filename": pdf_filename(badge.badge_number),
         "qr_cid": qr_cid,
         "qr_px": qr_px,
         "html_lang": "zh-Hans" if lang == "zh" else "en",
@@ -165,7 +188,7 @@ def compose_badge_email(
     text = env.get_template(f"email/badge.{lang}.txt").render(ctx)
     html = env.get_template(f"email/badge.{lang}.html").render(ctx)
 
-    msg = EmailMessage(policy=default_policy)
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = sender
     msg["To"] = recipient_address(mail.to_name, mail.to_email)
     msg["Subject"] = ctx["subject"]

@@ -18,7 +18,6 @@ import ssl
 import tempfile
 from collections.abc import Callable
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
@@ -64,10 +63,8 @@ def classify(exc: BaseException) -> MailError:
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         # e.g. an internationalised address and a server without SMTPUTF8: no retry helps.
         return MailError(f"server cannot take this message: {exc}", temporary=False)
-    if isinstance(exc, smtplib.SMTPServerDisconnected | OSError | smtplib.SMTPException):
-        # Refused, reset, timed out, TLS handshake cut: the network or the server may
-        # recover, and a misconfigured host is better retried after a fix than dropped.
-        return MailError(f"{type(exc).__name__}: {exc}", temporary=True)
+    # Refused, reset, timed out, dropped, TLS failures: the network or the server may
+    # recover, and a misconfigured relay is better retried after a fix than given up on.
     return MailError(f"{type(exc).__name__}: {exc}", temporary=True)
 
 
@@ -84,7 +81,10 @@ class SmtpTransport:
         password: str | None = None,
         timeout: float = 30.0,
         local_hostname: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
+        """``ssl_context`` defaults to the system CAs with hostname checks; pass one to trust
+        an internal relay's own CA rather than turning verification off."""
         if security not in SECURITY_MODES:
             raise ValueError(f"security must be one of {SECURITY_MODES}, got {security!r}")
         if (user is None) != (password is None):
@@ -93,10 +93,11 @@ class SmtpTransport:
         self.user, self.password, self.timeout = user, password, timeout
         # smtplib would otherwise call getfqdn() on every connect, which can stall on DNS.
         self.local_hostname = local_hostname or "localhost"
+        self.ssl_context = ssl_context
         self._conn: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+        context = self.ssl_context or ssl.create_default_context()
         conn: smtplib.SMTP
         if self.security == "ssl":
             conn = smtplib.SMTP_SSL(self.host, self.port, local_hostname=self.local_hostname,
@@ -209,7 +210,7 @@ class OutboxTransport:
             if target.exists():
                 return
             self.folder.mkdir(parents=True, exist_ok=True)
-            data = msg.as_bytes(policy=SMTP_POLICY)
+            data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".outbox-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:

@@ -56,7 +56,7 @@ def parse_cursor(cursor: str | None) -> tuple[int, int]:
         parsed = int(version), int(last_id or 0)
     except ValueError as exc:
         raise ValidationFailed(f"bad sync cursor {cursor!r}", code="bad_cursor") from exc
-    if parsed[0] < 0 or parsed[1] < 0:
+    if not (0 <= parsed[0] < 2**62 and 0 <= parsed[1] < 2**31):
         raise ValidationFailed(f"bad sync cursor {cursor!r}", code="bad_cursor")
     return parsed
 

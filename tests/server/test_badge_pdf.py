@@ -25,7 +25,7 @@ from server.services.badge_pdf import (
     BadgePrint,
     contrast_text,
     country_name,
-    fit_font_pt,
+    fit_text,
     normalise_language,
     qr_code,
     render_badges_pdf,
@@ -161,11 +161,12 @@ def test_long_names_shrink_and_wrap_but_stay_in_their_box(tmp_path: Path) -> Non
                 box = LAYOUTS[layout].boxes["name"]
                 bx0, by0 = box.left * PT_PER_MM, box.top * PT_PER_MM
                 bx1, by1 = bx0 + box.width * PT_PER_MM, by0 + box.height * PT_PER_MM
-                # The box clips its overflow; a glyph whose middle is inside it is legible.
+                # Each letter's baseline lies in the name's box (so nothing is pushed over
+                # the organization or the QR code below it).
                 in_name_box = "".join(
                     ch["text"] for ch in page.chars
                     if bx0 <= (ch["x0"] + ch["x1"]) / 2 <= bx1
-                    and by0 <= (ch["top"] + ch["bottom"]) / 2 <= by1
+                    and by0 <= page.height - ch["matrix"][5] <= by1
                 )
                 assert not Counter(squash(b.name)) - Counter(squash(in_name_box)), layout
                 for ch in page.chars:
@@ -177,10 +178,16 @@ def test_long_names_shrink_and_wrap_but_stay_in_their_box(tmp_path: Path) -> Non
 
 
 def test_font_fit_shrinks_long_text_and_honours_limits() -> None:
-    short = fit_font_pt("Ng Li", 93, 27, 34, 9, 3)
-    long = fit_font_pt("Maximilian Alexander Wolfgang von Hohenzollern", 93, 27, 34, 9, 3)
-    huge = fit_font_pt("x" * 500, 93, 27, 34, 9, 3)
-    assert short == 34 and 9 < long < short and huge == 9
+    short = fit_text("Ng Li", 93, 27, 34, 9, 3)
+    long = fit_text("Maximilian Alexander Wolfgang von Hohenzollern", 93, 27, 34, 9, 3)
+    huge = fit_text("x" * 500, 93, 27, 34, 9, 3)
+    assert short.pt == 34 and short.lines == ["Ng Li"]
+    assert 9 < long.pt < 34 and 1 < len(long.lines) <= 3
+    assert " ".join(long.lines) == "Maximilian Alexander Wolfgang von Hohenzollern"
+    assert huge.pt == 9 and huge.rows > 1
+    # Chinese breaks between characters, balanced: 6 + 5 rather than 10 + 1.
+    split = fit_text("中华人民共和国国务院代表", 40, 27, 34, 9, 2)
+    assert [len(line) for line in split.lines] in ([6, 6], [6, 5], [5, 6])
 
 
 def test_helpers() -> None:

@@ -26,7 +26,7 @@ def test_no_server_errors(db_kind: str, tmp_path: Path) -> None:
              f"{server.url}/api/v1/openapi.json",
              "--checks", "not_a_server_error",
              "--header", f"Authorization: Bearer {server.tokens['admin']}",
-             "--max-examples", MAX_EXAMPLES, "--workers", "2",
+             "--max-examples", MAX_EXAMPLES, "--workers", "1",  # hypothesis parses lambdas; threads trip a CPython 3.11 AST bug
              # rotating on every example would use up the event's 255 key ids
              "--exclude-path", "/api/v1/keys/rotate",
              "--phases", "examples,coverage,fuzzing",
@@ -35,7 +35,7 @@ def test_no_server_errors(db_kind: str, tmp_path: Path) -> None:
             env={**os.environ, "NO_COLOR": "1"},
         )
         assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-        passed = re.search(r"(\d+) passed", proc.stdout)
+        passed = re.search(r"\d+ generated, (\d+) passed", proc.stdout)
         assert passed and int(passed.group(1)) > 500, proc.stdout[-3000:]
         assert "Traceback" not in server.log_path.read_text()  # type: ignore[union-attr]
     finally:

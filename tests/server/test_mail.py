@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import ipaddress
 import re
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,6 +23,11 @@ from typing import Any
 import pytest
 import zxingcpp
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from PIL import Image
 from pypdf import PdfReader
 
@@ -253,6 +260,72 @@ def test_550_recipient_rejected_is_permanent(smtp: Server) -> None:
         transport.send(compose())
     assert info.value.temporary is False and info.value.smtp_code == 550
     assert info.value.details == {"temporary": False, "smtp_code": 550}
+
+
+def self_signed(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(server context, client context trusting only that server's certificate)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(
+            "127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert_path, key_path)
+    return server, ssl.create_default_context(cafile=str(cert_path))
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_tls_and_login(security: str, tmp_path: Path) -> None:
+    server_ctx, client_ctx = self_signed(tmp_path)
+    passwords: list[bytes] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str,
+                      auth_data: Any) -> AuthResult:
+        password = auth_data.password
+        passwords.append(password if isinstance(password, bytes) else password.encode())
+        # handled=False lets aiosmtpd answer a failure with 535 itself.
+        return AuthResult(success=passwords[-1] == b"s3cret", handled=False)
+
+    handler = Recorder()
+    # aiosmtpd does not count implicit TLS as TLS for AUTH, hence auth_require_tls there.
+    tls = ({"tls_context": server_ctx, "require_starttls": True} if security == "starttls"
+           else {"ssl_context": server_ctx, "auth_require_tls": False})
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ready_timeout=10,
+                            authenticator=authenticator, auth_required=True, **tls)
+    controller.start()
+    try:
+        with SmtpTransport("127.0.0.1", controller.port, security=security, user="admit",
+                           password="s3cret", ssl_context=client_ctx, timeout=10) as transport:
+            transport.send(compose())
+        assert len(handler.received) == 1 and passwords == [b"s3cret"]
+        # Wrong password: a 535 reply, which no retry will fix.
+        with (SmtpTransport("127.0.0.1", controller.port, security=security, user="admit",
+                            password="wrong", ssl_context=client_ctx, timeout=10) as transport,
+              pytest.raises(MailError) as info):
+            transport.send(compose())
+        assert info.value.smtp_code == 535 and info.value.temporary is False
+        # A certificate the client does not trust: refused before any password is sent.
+        with (SmtpTransport("127.0.0.1", controller.port, security=security, user="admit",
+                            password="s3cret", timeout=10) as transport,
+              pytest.raises(MailError) as info):
+            transport.send(compose())
+        assert "CERTIFICATE_VERIFY_FAILED" in info.value.message
+        assert b"s3cret" not in passwords[1:]
+    finally:
+        controller.stop()
 
 
 def test_closed_port_is_temporary() -> None:

@@ -11,6 +11,7 @@ Modes, applied to each new connection:
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -144,11 +145,7 @@ def _drain(sock: socket.socket) -> None:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         sock.close()
-    except OSError:
-        pass

@@ -103,7 +103,8 @@ def gate_app(tmp_path: Path, gate_server: LiveServer, proxy: FaultProxy
                 workers: bool = True) -> GateApp:
         app = GateApp(Settings(server=proxy.url, token=gate_server.tokens["gate"], gate=gate,
                                data_dir=tmp_path / name, budget_ms=budget_ms,
-                               probe_interval_s=0.1, sync_interval_s=0.5))
+                               probe_interval_s=0.1, sync_interval_s=0.5,
+                               sync_request_s=2.0))
         app.start()
         manager = WorkerManager(app)
         if workers:

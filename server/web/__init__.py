@@ -1,0 +1,82 @@
+"""The operations dashboard: server-rendered pages for admin and security staff.
+
+Views are thin: they parse a form, call the same services as the JSON API (which write
+the audit log) and render a template.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Any
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from shared import format_badge_number
+
+from ..errors import AdmitError, NotFound
+from ..services import setup
+from . import csrf, i18n
+from .access import signed_in_user
+
+
+def register(app: Flask) -> None:
+    from . import admin, auth, ops
+
+    for bp in (auth.bp, ops.bp, admin.bp):
+        # Blueprints are module-level; a second app in one process (tests, tools) must
+        # not add their hooks again, which Flask refuses once they were registered.
+        if not getattr(bp, "_admit_hooks", False):
+            bp.before_request(_check_csrf)
+            bp.register_error_handler(AdmitError, _admit_error)
+            bp._admit_hooks = True  # type: ignore[attr-defined]
+        app.register_blueprint(bp)
+    app.context_processor(_template_globals)
+    app.add_template_filter(_local_time, "local")
+    app.add_template_filter(format_badge_number, "badge_number")
+
+
+def _check_csrf() -> BaseResponse | tuple[str, int] | None:
+    if csrf.valid_request():
+        return None
+    return render_template(
+        "web/error.html", status=400, title="Bad request",
+        message="Your session form expired or was not sent from this page. Please try again.",
+    ), 400
+
+
+def _admit_error(exc: AdmitError) -> BaseResponse | tuple[str, int]:
+    """A service refused: say why on the page the person came from."""
+    if request.method == "GET":
+        title = "Not found" if isinstance(exc, NotFound) else "Error"
+        return render_template("web/error.html", status=exc.status, title=title,
+                               message=exc.message), exc.status
+    flash(exc.message, "error")
+    return redirect(request.referrer or url_for("ops.overview"))
+
+
+def _template_globals() -> dict[str, Any]:
+    return {
+        "_": i18n.gettext,
+        "csrf_token": csrf.token,
+        "current_user": signed_in_user(),
+        "languages": i18n.LANGUAGES,
+        "lang": i18n.current_language(),
+    }
+
+
+def _local_time(value: dt.datetime | str | None, with_date: bool = True) -> str:
+    """A time in the event's time zone, as staff on site read clocks."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    with contextlib.suppress(NotFound):
+        value = value.astimezone(setup.event_tz(setup.current_event()))
+    return value.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+
+
+__all__ = ["register"]

@@ -1,0 +1,174 @@
+"""Admin pages: attendees and CSV import, badges, devices, users, event setup, keys."""
+
+from __future__ import annotations
+
+import json
+
+import segno
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from shared import Direction
+from shared.schemas import ImportReport
+
+from ..errors import ValidationFailed
+from ..services import attendees, badges, devices, keys, login, setup, users
+from ..services.db import write
+from ..services.importer import ImportRejected, import_csv
+from .access import ADMIN, actor, roles_required
+from .i18n import gettext
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE = 50
+
+
+def _int_or_none(text: str, field: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ValidationFailed(f"{field} must be a whole number")
+    return int(text)
+
+
+@bp.get("/attendees")
+@roles_required(ADMIN)
+def attendee_list(report: ImportReport | None = None, rejected: str = "") -> str:
+    event = setup.current_event()
+    q = request.args.get("q", "")
+    page = max(0, _int_or_none(request.args.get("page", ""), "page") or 0)
+    found, total = attendees.search(event, q, limit=PAGE, offset=page * PAGE)
+    return render_template("web/admin_attendees.html", q=q, found=found, total=total, page=page,
+                           pages=(total + PAGE - 1) // PAGE, report=report, rejected=rejected,
+                           missing=len(badges.attendees_without_badge(event)))
+
+
+@bp.post("/attendees/import")
+@roles_required(ADMIN)
+def attendee_import() -> str | tuple[str, int]:
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    event = setup.current_event()
+    try:
+        report = write(import_csv, event, data, actor())
+    except ImportRejected as exc:
+        details = exc.details or {"created": 0, "updated": 0, "errors": []}
+        report = details if isinstance(details, ImportReport) else ImportReport.model_validate(details)
+        return attendee_list(report=report, rejected=exc.message), 422
+    return attendee_list(report=report)
+
+
+@bp.post("/badges/issue-missing")
+@roles_required(ADMIN)
+def issue_missing() -> Response:
+    event = setup.current_event()
+    issued = write(lambda: badges.issue(event, badges.attendees_without_badge(event), actor(),
+                                        reissue=False))
+    flash(gettext("Badges issued: %s.", len(issued)), "info")
+    return redirect(url_for("admin.attendee_list"))
+
+
+@bp.get("/devices")
+@roles_required(ADMIN)
+def device_list(created: tuple[str, str] | None = None) -> str:
+    event = setup.current_event()
+    return render_template("web/admin_devices.html", devices=devices.list_all(),
+                           gates=setup.list_gates(event), created=created)
+
+
+@bp.post("/devices")
+@roles_required(ADMIN)
+def device_create() -> str:
+    event = setup.current_event()
+    gate = request.form.get("gate") or None
+    record, token = write(devices.create, event, request.form.get("name", "").strip() or "gate",
+                          request.form.get("role", "gate"), gate, actor())
+    # What a gate laptop needs to enrol: where the server is, its token and its gate.
+    enrolment = json.dumps({"server": request.host_url.rstrip("/"), "token": token,
+                            "gate": record.gate.name if record.gate else None})
+    qr = segno.make(enrolment, error="m").svg_data_uri(scale=5, border=2)
+    return device_list(created=(token, qr))
+
+
+@bp.post("/devices/<int:device_id>/revoke")
+@roles_required(ADMIN)
+def device_revoke(device_id: int) -> Response:
+    write(lambda: devices.revoke(devices.get(device_id), actor()))
+    flash(gettext("Device revoked."), "info")
+    return redirect(url_for("admin.device_list"))
+
+
+@bp.get("/users")
+@roles_required(ADMIN)
+def user_list() -> str:
+    return render_template("web/admin_users.html", users=login.list_users())
+
+
+@bp.post("/users")
+@roles_required(ADMIN)
+def user_save() -> Response:
+    write(users.upsert, request.form.get("email", ""), request.form.get("password", ""),
+          request.form.get("role", ""), actor())
+    flash(gettext("Saved."), "info")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.get("/setup")
+@roles_required(ADMIN)
+def setup_page() -> str:
+    event = setup.current_event()
+    return render_template("web/admin_setup.html", event=event, zones=setup.list_zones(event),
+                           gates=setup.list_gates(event), levels=setup.list_levels(event),
+                           offsets_to_dates=setup.offsets_to_dates)
+
+
+@bp.post("/setup/zones")
+@roles_required(ADMIN)
+def zone_create() -> Response:
+    event = setup.current_event()
+    capacity = _int_or_none(request.form.get("capacity", ""), "capacity")
+    write(setup.create_zone, event, request.form.get("name", "").strip(), capacity,
+          request.form.get("allow_reentry") == "on")
+    flash(gettext("Saved."), "info")
+    return redirect(url_for("admin.setup_page"))
+
+
+@bp.post("/setup/gates")
+@roles_required(ADMIN)
+def gate_create() -> Response:
+    event = setup.current_event()
+    direction = request.form.get("direction", "in")
+    if direction not in ("in", "out"):
+        raise ValidationFailed("direction is in or out")
+    write(setup.create_gate, event, request.form.get("name", "").strip(),
+          request.form.get("zone", ""), Direction(direction))
+    flash(gettext("Saved."), "info")
+    return redirect(url_for("admin.setup_page"))
+
+
+@bp.post("/setup/levels")
+@roles_required(ADMIN)
+def level_create() -> Response:
+    event = setup.current_event()
+    days = [_int_or_none(p, "day") for p in request.form.get("days", "").split(",") if p.strip()]
+    if any(d is None or d < 1 for d in days):
+        raise ValidationFailed("days are numbers from 1 (the event's first day)")
+    write(setup.create_level, event, request.form.get("name", "").strip(),
+          request.form.get("colour", "#1f4e79"), request.form.getlist("zones"),
+          [d - 1 for d in days if d is not None])
+    flash(gettext("Saved."), "info")
+    return redirect(url_for("admin.setup_page"))
+
+
+@bp.get("/keys")
+@roles_required(ADMIN)
+def key_list() -> str:
+    return render_template("web/admin_keys.html", keys=keys.all_keys(setup.current_event()))
+
+
+@bp.post("/keys/rotate")
+@roles_required(ADMIN)
+def key_rotate() -> Response:
+    write(keys.rotate, setup.current_event(), actor(), request.form.get("retire_previous") == "on")
+    flash(gettext("Key rotated."), "info")
+    return redirect(url_for("admin.key_list"))

@@ -1,0 +1,109 @@
+"""Pages for security and admin: live overview, search, attendee, zones, alerts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .. import presenters
+from ..errors import NotFound
+from ..services import alerts, attendees, badges, presence, scanlog, setup, stats
+from ..services.db import write
+from .access import STAFF, actor, roles_required
+from .i18n import gettext
+
+bp = Blueprint("ops", __name__, url_prefix="/dashboard")
+HISTORY_LIMIT = 1000
+
+
+@bp.get("/")
+@roles_required(STAFF)
+def overview() -> str:
+    return render_template("web/overview.html", data=stats.overview(setup.current_event()))
+
+
+@bp.get("/overview.json")
+@roles_required(STAFF)
+def overview_json() -> Response:
+    response = jsonify(stats.overview(setup.current_event()))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/search")
+@roles_required(STAFF)
+def search() -> str:
+    q = request.args.get("q", "").strip()
+    found, total = attendees.search(setup.current_event(), q, limit=50) if q else ([], 0)
+    return render_template("web/search.html", q=q, found=found, total=total)
+
+
+@bp.get("/attendees/<int:attendee_id>")
+@roles_required(STAFF)
+def attendee(attendee_id: int) -> str:
+    event = setup.current_event()
+    person = attendees.get(event, attendee_id)
+    history = presenters.scan_log_entries(
+        scanlog.query(event, attendee=attendee_id, limit=HISTORY_LIMIT))
+    return render_template("web/attendee.html", a=presenters.attendee_out(event, person),
+                           history=history)
+
+
+@bp.post("/attendees/<int:attendee_id>/revoke")
+@roles_required(STAFF)
+def revoke(attendee_id: int) -> Response:
+    event = setup.current_event()
+    reason = request.form.get("reason", "")[:300]
+
+    def run() -> None:
+        person = attendees.get(event, attendee_id)
+        if person.badge is None:
+            raise NotFound("this attendee has no badge")
+        badges.revoke(event, person.badge, actor(), reason)
+
+    write(run)
+    flash(gettext("Badge revoked."), "info")
+    return redirect(url_for("ops.attendee", attendee_id=attendee_id))
+
+
+@bp.post("/attendees/<int:attendee_id>/reissue")
+@roles_required(STAFF)
+def reissue(attendee_id: int) -> Response:
+    event = setup.current_event()
+    write(lambda: badges.issue(event, [attendees.get(event, attendee_id)], actor(), reissue=True))
+    flash(gettext("Badge issued."), "info")
+    return redirect(url_for("ops.attendee", attendee_id=attendee_id))
+
+
+@bp.get("/zones")
+@roles_required(STAFF)
+def zones() -> str:
+    return render_template("web/zones.html", zones=stats.occupancy(setup.current_event()))
+
+
+@bp.get("/zones/<int:zone_id>")
+@roles_required(STAFF)
+def zone(zone_id: int) -> str:
+    event = setup.current_event()
+    found = next((z for z in setup.list_zones(event) if z.id == zone_id), None)
+    if found is None:
+        raise NotFound(f"no zone {zone_id}")
+    return render_template("web/zone.html", zone=found, people=presence.inside_zone(event, found))
+
+
+@bp.get("/alerts")
+@roles_required(STAFF)
+def alert_list() -> str:
+    every = alerts.list_alerts(setup.current_event(), include_acknowledged=True)
+    return render_template("web/alerts.html",
+                           open_alerts=[a for a in every if a.acknowledged_at is None],
+                           done=[a for a in every if a.acknowledged_at is not None][:100])
+
+
+@bp.post("/alerts/<int:alert_id>/ack")
+@roles_required(STAFF)
+def acknowledge(alert_id: int) -> Response:
+    note = request.form.get("note", "")[:300]
+    write(alerts.acknowledge, setup.current_event(), alert_id, actor(), note)
+    flash(gettext("Alert acknowledged."), "info")
+    return redirect(url_for("ops.alert_list"))
