@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -58,7 +59,8 @@ def quiet_stderr() -> Iterator[None]:
 def zxing_qr_only(gray: np.ndarray) -> list[DecodedCode]:
     """Not a baseline: shows what the README's 1.4 ms median most likely measured."""
     out = []
-    for b in zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode):
+    for b in zxingcpp.read_barcodes(
+            gray, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)):
         p = b.position
         pts = tuple((float(q.x), float(q.y)) for q in
                     (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
@@ -66,7 +68,7 @@ def zxing_qr_only(gray: np.ndarray) -> list[DecodedCode]:
     return out
 
 
-def load(corpus: Path, entries: list[dict], exif: bool) -> dict[str, np.ndarray]:
+def load(corpus: Path, entries: list[dict[str, Any]], exif: bool) -> dict[str, np.ndarray]:
     flags = cv2.IMREAD_GRAYSCALE | (0 if exif else cv2.IMREAD_IGNORE_ORIENTATION)
     images = {}
     for e in entries:
@@ -166,7 +168,6 @@ def main() -> None:
         macro, total, per_set, text = score(score_py, path, manifest)
         (a.out / f"{key}.score.txt").write_text(text)
         rows.append((label, macro, total, statistics.median(times), pick(times, 0.95), per_set))
-        print(f"  {label}: done", file=sys.stderr)
 
     print(f"corpus {a.corpus} ({len(images)} images, "
           f"{'EXIF-rotated' if a.exif else 'stored orientation'}), "

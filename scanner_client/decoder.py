@@ -41,7 +41,7 @@ except (ImportError, OSError):  # libzbar missing: zxing alone still decodes
 
 Corners = tuple[tuple[float, float], ...]
 
-_QR = zxingcpp.BarcodeFormat.QRCode
+_QR = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 # A version 1 QR code is 21 modules; below ~1 px per module nothing can be read.
 _MIN_SIDE = 21
 # Fallbacks work on at most a 1080p-sized image: bigger photos cost more than the
@@ -136,13 +136,14 @@ def _zx_corners(b: zxingcpp.Barcode, k: float, dx: float, dy: float) -> Corners:
 
 def _zxing(
     img: np.ndarray, engine: str, *, k: float = 1.0, dx: float = 0.0, dy: float = 0.0,
-    hints: list[Corners] | None = None, **options: object,
+    hints: list[Corners] | None = None,
+    binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
 ) -> list[DecodedCode]:
     """zxing-cpp on ``img`` (frame scaled by ``k``, offset by dx, dy); undecodable QR
     symbols go to ``hints`` when given."""
     try:
         found = zxingcpp.read_barcodes(
-            img, formats=_QR, return_errors=hints is not None, **options
+            img, formats=_QR, binarizer=binarizer, return_errors=hints is not None
         )
     except Exception:  # native code: a frame it rejects just has no code
         return []
@@ -167,7 +168,7 @@ def _pyzbar(img: np.ndarray, engine: str, k: float = 1.0) -> list[DecodedCode]:
     for r in found:
         pts = np.array([(p.x, p.y) for p in r.polygon], dtype=np.float32) / k
         if len(pts) >= 3 and len(pts) != 4:
-            pts = cv2.boxPoints(cv2.minAreaRect(pts))  # zbar sometimes gives a hull
+            pts = np.asarray(cv2.boxPoints(cv2.minAreaRect(pts)))  # zbar may give a hull
         corners = tuple((float(x), float(y)) for x, y in pts) if len(pts) == 4 else ()
         out.append(DecodedCode(r.data.decode("utf-8", errors="replace"), corners, engine))
     return out

@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .errors import AdmitError
 from .extensions import db
@@ -71,7 +72,8 @@ def register(app: Flask) -> None:
 
         people = (
             list(db.session.scalars(select(Attendee).where(
-                Attendee.event_id == event.id, Attendee.deleted_at.is_(None))).unique())
+                Attendee.event_id == event.id, Attendee.deleted_at.is_(None))
+                .options(selectinload(Attendee.badge))).unique())
             if reissue else badges.attendees_without_badge(event)
         )
         done = write(badges.issue, event, people, ACTOR, reissue=reissue)
@@ -83,8 +85,10 @@ def register(app: Flask) -> None:
     @click.option("--resend", is_flag=True, help="Send again even if already delivered.")
     @click.option("--rate", type=float, default=None, help="Emails per second (MAIL_RATE_PER_S).")
     @click.option("--retries", type=int, default=4, show_default=True)
+    @click.option("--backoff", type=float, default=1.0, show_default=True,
+                  help="Seconds before the first retry of a temporary failure (doubles).")
     def send_badges_cmd(attendee_ids: tuple[int, ...], resend: bool, rate: float | None,
-                        retries: int) -> None:
+                        retries: int, backoff: float) -> None:
         """Email badges to everyone whose current badge was not yet delivered."""
         from flask import current_app
 
@@ -98,7 +102,7 @@ def register(app: Flask) -> None:
             with click.progressbar(length=len(ids), label="sending badges",
                                    show_pos=True, file=sys.stderr) as bar:
                 report = delivery.send_all(event, ids, transport, rate_per_s=rate,
-                                           retries=retries,
+                                           retries=retries, backoff_s=backoff,
                                            on_progress=lambda _id, _state: bar.update(1))
         finally:
             transport.close()

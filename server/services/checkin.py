@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shared import (
+    BadBadgeNumber,
     BadgeClaims,
     BadgeFacts,
     Decision,
@@ -26,6 +27,7 @@ from shared import (
     Verdict,
     ZoneFacts,
     decide,
+    parse_badge_number,
     verify_token,
 )
 from shared.schemas import ScanIn
@@ -33,7 +35,10 @@ from shared.schemas import ScanIn
 from ..extensions import db
 from ..models import ApiToken, Attendee, Badge, Event, Gate, Presence, Scan, Zone, utcnow
 from . import alerts, keys, setup
+from .badges import MAX_DB_ID
 from .db import write
+
+BATCH_CHUNK = 200
 
 
 @dataclass
@@ -81,6 +86,27 @@ def _lock_badge(
     return badge, row[0], row[1]
 
 
+def _typed_number(event: Event, text: str) -> BadgeClaims | None:
+    """A badge number typed by staff for a damaged code stands for the badge's current
+    revision: staff at the gate vouch for the person (and check photo ID)."""
+    try:
+        badge_id = parse_badge_number(text)
+    except BadBadgeNumber:
+        return None
+    badge = db.session.get(Badge, badge_id) if badge_id <= MAX_DB_ID else None
+    if badge is None or badge.event_id != event.id:
+        return None
+    return BadgeClaims(
+        key_id=badge.key_id, badge_id=badge.id, revision=badge.revision,
+        valid_days=frozenset(_mask_days(event, badge.day_mask)),
+        zone_slots=frozenset(i for i in range(32) if badge.zone_mask >> i & 1),
+    )
+
+
+def _mask_days(event: Event, mask: int) -> list[dt.date]:
+    return setup.offsets_to_dates(event, [i for i in range(16) if mask >> i & 1])
+
+
 def _zone_facts(event: Event, zone: Zone, day: dt.date, lock: bool) -> ZoneFacts:
     occupancy = 0
     if zone.capacity is not None:
@@ -105,10 +131,12 @@ def _decide_and_log(
         scanned_at = scanned_at.replace(tzinfo=dt.UTC)
     day = setup.today(event, scanned_at)
     claims: BadgeClaims | TokenError
+    manual = False
     try:
         claims = verify_token(scan_in.code, ring)
     except TokenError as exc:
-        claims = exc
+        claims = _typed_number(event, scan_in.code) or exc
+        manual = isinstance(claims, BadgeClaims)
     badge = attendee = presence = None
     facts = BadgeFacts()
     if isinstance(claims, BadgeClaims):
@@ -127,9 +155,7 @@ def _decide_and_log(
                 revoked=revoked,
                 inside=bool(presence and presence.inside and presence.day == day),
                 zone_slots=frozenset(i for i in range(32) if badge.zone_mask >> i & 1),
-                valid_days=frozenset(
-                    setup.offsets_to_dates(event, [i for i in range(16) if badge.day_mask >> i & 1])
-                ),
+                valid_days=frozenset(_mask_days(event, badge.day_mask)),
             )
         else:
             badge = None
@@ -163,6 +189,7 @@ def _decide_and_log(
         mode="offline" if offline else "online",
         scanned_at=scanned_at,
         received_at=now,
+        note="badge number typed at the gate" if manual else None,
     )
     if offline and shown.admitted and not server.admitted and direction is Direction.IN:
         scan.conflict = alerts.conflict_kind(server.reason)
@@ -224,7 +251,28 @@ def record_scan(
 
 
 def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> list[ScanResult]:
-    """Queued offline scans, oldest first, each in its own transaction so one bad scan
-    cannot hold back the rest."""
+    """Queued offline scans, oldest first. A chunk shares one transaction (one fsync, one
+    write lock) and each scan has its own savepoint, so one bad or repeated scan cannot
+    hold back the rest. Unknown gates refuse the batch before anything is recorded."""
     ordered = sorted(scans, key=lambda s: _aware(s.scanned_at) if s.scanned_at else utcnow())
-    return [record_scan(event, device, s) for s in ordered]
+    gates = {ref: setup.resolve_gate(event, ref) for ref in {s.gate for s in ordered}}
+    ring = keys.keyring(event)
+    now = utcnow()
+
+    def run(chunk: list[ScanIn]) -> list[ScanResult]:
+        out: list[ScanResult] = []
+        for scan_in in chunk:
+            try:
+                with db.session.begin_nested():
+                    out.append(_decide_and_log(event, device, gates[scan_in.gate], scan_in, ring, now))
+            except IntegrityError:
+                existing = _existing(str(scan_in.scan_id))
+                if existing is None:
+                    raise
+                out.append(_result_of(existing, duplicate=True))
+        return out
+
+    results: list[ScanResult] = []
+    for start in range(0, len(ordered), BATCH_CHUNK):
+        results += write(run, ordered[start:start + BATCH_CHUNK])
+    return results

@@ -136,3 +136,33 @@ def test_search_any_script_accents_ignored(live_server: LiveServer) -> None:
         created = new_badge(live_server, name=name)
         found = sec.get(f"{live_server.url}/api/v1/attendees", params={"q": query}).json()
         assert created.attendee_id in [a["id"] for a in found["attendees"]], (name, query)
+
+
+def test_typed_badge_number_stands_for_the_current_badge(live_server: LiveServer) -> None:
+    badge = new_badge(live_server)
+    typed = scan(live_server, badge.number, "Regional Manufacturing Entrance")
+    assert (typed["verdict"], typed["reason"]) == ("admit", "ok")
+    assert typed["attendee"]["id"] == badge.attendee_id
+    wrong_check_digit = badge.number[:-1] + str((int(badge.number[-1]) + 1) % 10)
+    assert scan(live_server, wrong_check_digit, "Regional Manufacturing Entrance")["reason"] == "not_a_badge"
+    live_server.session("admin").post(f"{live_server.url}/api/v1/badges/{badge.badge_id}/revoke")
+    assert scan(live_server, badge.number, "Regional Manufacturing Exit")["reason"] == "ok"
+    assert scan(live_server, badge.number, "Regional Manufacturing Entrance")["reason"] == "revoked"
+
+
+def test_batch_upload_of_many_is_idempotent(live_server: LiveServer) -> None:
+    codes = [new_badge(live_server).code for _ in range(5)]
+    now = dt.datetime.now(dt.UTC)
+    scans = [{"scan_id": str(uuid.uuid4()), "code": codes[i % 5], "gate": "Prelude Hall Entrance",
+              "scanned_at": (now - dt.timedelta(seconds=600 - i)).isoformat(),
+              "offline_verdict": "admit" if i < 5 else "deny",
+              "offline_reason": "ok" if i < 5 else "already_inside"} for i in range(450)]
+    gate = live_server.session("gate")
+    first = gate.post(f"{live_server.url}/api/v1/scans/batch", json={"scans": scans[:300]}).json()
+    assert len(first["results"]) == 300 and not any(r["duplicate"] for r in first["results"])
+    second = gate.post(f"{live_server.url}/api/v1/scans/batch", json={"scans": scans}).json()
+    assert sum(r["duplicate"] for r in second["results"]) == 300
+    assert len(second["results"]) == 450
+    bad = gate.post(f"{live_server.url}/api/v1/scans/batch", json={"scans": [
+        {**scans[0], "scan_id": str(uuid.uuid4()), "gate": "No Such Gate"}]})
+    assert bad.status_code == 404 and bad.json()["error"]["code"] == "unknown_gate"

@@ -22,7 +22,7 @@ def _sender_env(server: LiveServer, smtp: SmtpServer) -> dict[str, str]:
 def _send(server: LiveServer, smtp: SmtpServer, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "server", "send-badges", "--rate", "0",
-         "--retries", "2", *args],
+         "--retries", "2", "--backoff", "0.05", *args],
         cwd=ROOT, env=_sender_env(server, smtp), capture_output=True, text=True, timeout=600)
 
 
