@@ -72,7 +72,7 @@ def _as_gray(frame: object) -> np.ndarray | None:
         img = np.asarray(frame)
     except Exception:  # objects whose __array__ fails: not an image
         return None
-    if img.dtype == object or img.size == 0:
+    if img.dtype.kind not in "biufc" or img.size == 0:  # not numbers: strings, objects
         return None
     if img.ndim == 3 and img.shape[2] == 1:
         img = img[:, :, 0]
@@ -245,8 +245,9 @@ class _Frame:
         self.gray = gray
         self.hints: list[Corners] = []
         self.found: list[DecodedCode] = []
-        scale = min(1.0, (_MAX_WORK_PIXELS / gray.size) ** 0.5)
-        self.k = scale
+        self.k = min(1.0, (_MAX_WORK_PIXELS / gray.size) ** 0.5)  # work image scale
+        # A CLAHE object keeps scratch buffers: one per frame keeps decoders thread-safe.
+        self.clahe_op = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
         self._work: np.ndarray | None = None
         self._clahe: np.ndarray | None = None
 
@@ -271,9 +272,10 @@ class _Frame:
             self._work = _resize(self.gray, self.k)
         return self._work
 
-    def clahe(self, op: cv2.CLAHE) -> np.ndarray:
+    @property
+    def clahe(self) -> np.ndarray:
         if self._clahe is None:
-            self._clahe = op.apply(self.work)
+            self._clahe = self.clahe_op.apply(self.work)
         return self._clahe
 
 
@@ -287,7 +289,6 @@ class FrameDecoder:
     def __init__(self, *, max_ms: float = 60.0, unique_text: bool = True) -> None:
         self.max_ms = max_ms
         self.unique_text = unique_text
-        self._clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
         self._fallbacks: tuple[Callable[[_Frame], list[DecodedCode]], ...] = (
             self._roi, self._clahe_local, self._clahe_hist, self._median, self._zbar,
         )
@@ -339,7 +340,7 @@ class FrameDecoder:
             # Twice the size gives the binarizer more than one pixel per module edge.
             k = min(2.0, _ROI_MAX_SIDE / max(crop.shape))
             big = _resize(crop, k)
-            for variant in (big, _unsharp(big, 1.5 * k), self._clahe.apply(big)):
+            for variant in (big, _unsharp(big, 1.5 * k), st.clahe_op.apply(big)):
                 codes = _zxing(variant, "zxing-roi", k=k, dx=x0, dy=y0)
                 if codes:
                     out += codes
@@ -347,11 +348,11 @@ class FrameDecoder:
         return out
 
     def _clahe_local(self, st: _Frame) -> list[DecodedCode]:
-        return _zxing(st.clahe(self._clahe), "zxing-clahe", k=st.k)
+        return _zxing(st.clahe, "zxing-clahe", k=st.k)
 
     def _clahe_hist(self, st: _Frame) -> list[DecodedCode]:
         return _zxing(
-            st.clahe(self._clahe), "zxing-clahe-hist", k=st.k,
+            st.clahe, "zxing-clahe-hist", k=st.k,
             binarizer=zxingcpp.Binarizer.GlobalHistogram,
         )
 

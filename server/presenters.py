@@ -86,7 +86,7 @@ def scan_out(result: ScanResult) -> ScanOut:
         scanned_at=scan.scanned_at,
         attendee=AttendeeBrief(id=attendee.id, name=attendee.name,
                                organization=attendee.organization, country=attendee.country,
-                               access_level=attendee.access_level.name) if attendee else None,
+                               access_level=attendee.access_level) if attendee else None,
         badge=BadgeBrief(id=badge.id, number=format_badge_number(badge.id),
                          revision=badge.revision, status=badge.status) if badge else None,
         duplicate=result.duplicate, conflict=scan.conflict,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from shared import Reason
@@ -9,6 +11,9 @@ from shared import Reason
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Alert, Attendee, Event, Scan, utcnow
+
+if TYPE_CHECKING:
+    from .checkin import Holder
 from . import audit
 
 _KINDS = {
@@ -26,7 +31,7 @@ def conflict_kind(server_reason: Reason) -> str:
     return _KINDS.get(server_reason, "offline_disagrees")
 
 
-def raise_for(event: Event, scan: Scan, attendee: Attendee | None) -> Alert:
+def raise_for(event: Event, scan: Scan, attendee: Holder | Attendee | None) -> Alert:
     who = attendee.name if attendee else f"badge {scan.badge_id}"
     kind = scan.conflict or "offline_disagrees"
     alert = Alert(

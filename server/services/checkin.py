@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from shared import (
@@ -33,7 +35,18 @@ from shared import (
 from shared.schemas import ScanIn
 
 from ..extensions import db
-from ..models import ApiToken, Attendee, Badge, Event, Gate, Presence, Scan, Zone, utcnow
+from ..models import (
+    AccessLevel,
+    ApiToken,
+    Attendee,
+    Badge,
+    Event,
+    Gate,
+    Presence,
+    Scan,
+    Zone,
+    utcnow,
+)
 from . import alerts, keys, setup
 from .badges import MAX_DB_ID
 from .db import write
@@ -41,12 +54,30 @@ from .db import write
 BATCH_CHUNK = 200
 
 
+@dataclass(frozen=True)
+class Holder:
+    """The person a scan is about, as the answer shows them."""
+
+    id: int
+    name: str
+    organization: str
+    country: str
+    access_level: str
+
+
+@dataclass(frozen=True)
+class BadgeState:
+    id: int
+    revision: int
+    status: str
+
+
 @dataclass
 class ScanResult:
-    scan: Scan
+    scan: Scan  # transient on the hot path: written with a Core INSERT
     gate: Gate
-    attendee: Attendee | None
-    badge: Badge | None
+    attendee: Holder | None
+    badge: BadgeState | None
     duplicate: bool
 
 
@@ -56,34 +87,69 @@ def _existing(scan_id: str) -> Scan | None:
 
 def _result_of(scan: Scan, duplicate: bool) -> ScanResult:
     attendee = db.session.get(Attendee, scan.attendee_id) if scan.attendee_id else None
+    badge = attendee.badge if attendee else None
     return ScanResult(
         scan=scan,
         gate=db.session.get(Gate, scan.gate_id),  # type: ignore[arg-type]
-        attendee=attendee,
-        badge=attendee.badge if attendee else None,
+        attendee=Holder(attendee.id, attendee.name, attendee.organization, attendee.country,
+                        attendee.access_level.name) if attendee else None,
+        badge=BadgeState(badge.id, badge.revision, badge.status) if badge else None,
         duplicate=duplicate,
     )
 
 
-def _lock_badge(
-    badge_id: int, zone_id: int
-) -> tuple[Badge, Attendee, Presence | None] | None:
-    """The badge (locked), its holder and their presence in this zone.
+@dataclass(frozen=True)
+class _Locked:
+    badge: BadgeState
+    event_id: int
+    zone_mask: int
+    day_mask: int
+    revoked_at: dt.datetime | None
+    holder: Holder
+    deleted: bool
+    inside: bool
+    presence_day: dt.date | None
+    presence_since: dt.datetime | None
+
+
+_BADGE = Badge.__table__
+_ATTENDEE = Attendee.__table__
+_PRESENCE = Presence.__table__
+_LEVEL = AccessLevel.__table__
+_SCAN = Scan.__table__
+
+
+def _lock_badge(badge_id: int, zone_id: int) -> _Locked | None:
+    """The badge (locked), its holder and their presence in this zone, as plain rows.
 
     ``FOR UPDATE`` serialises scans of one badge on PostgreSQL (SQLite ignores it; its
     ``BEGIN IMMEDIATE`` already serialises writers). Presence is read by a second
     statement on purpose: under READ COMMITTED a statement that waited for the lock
-    still sees the snapshot from before the wait for every table but the locked one."""
-    badge = db.session.scalars(select(Badge).where(Badge.id == badge_id).with_for_update()).first()
-    if badge is None:
+    still sees the snapshot from before the wait for every table but the locked one.
+    Core statements, not ORM entities: this is the hot path."""
+    b = db.session.execute(
+        select(_BADGE.c.id, _BADGE.c.revision, _BADGE.c.status, _BADGE.c.event_id,
+               _BADGE.c.zone_mask, _BADGE.c.day_mask, _BADGE.c.revoked_at, _BADGE.c.attendee_id)
+        .where(_BADGE.c.id == badge_id).with_for_update()
+    ).first()
+    if b is None:
         return None
-    row = db.session.execute(
-        select(Attendee, Presence)
-        .outerjoin(Presence, (Presence.attendee_id == Attendee.id) & (Presence.zone_id == zone_id))
-        .where(Attendee.id == badge.attendee_id)
-        .execution_options(populate_existing=True)
+    a = db.session.execute(
+        select(_ATTENDEE.c.name, _ATTENDEE.c.organization, _ATTENDEE.c.country,
+               _ATTENDEE.c.deleted_at, _LEVEL.c.name.label("level"), _PRESENCE.c.inside,
+               _PRESENCE.c.day, _PRESENCE.c.since)
+        .join(_LEVEL, _LEVEL.c.id == _ATTENDEE.c.access_level_id)
+        .outerjoin(_PRESENCE, (_PRESENCE.c.attendee_id == _ATTENDEE.c.id)
+                   & (_PRESENCE.c.zone_id == zone_id))
+        .where(_ATTENDEE.c.id == b.attendee_id)
     ).one()
-    return badge, row[0], row[1]
+    return _Locked(
+        badge=BadgeState(b.id, b.revision, b.status), event_id=b.event_id,
+        zone_mask=b.zone_mask, day_mask=b.day_mask, revoked_at=b.revoked_at,
+        holder=Holder(b.attendee_id, a.name, a.organization, a.country, a.level),
+        deleted=a.deleted_at is not None, inside=bool(a.inside), presence_day=a.day,
+        presence_since=a.since,
+    )
 
 
 def _typed_number(event: Event, text: str) -> BadgeClaims | None:
@@ -137,28 +203,27 @@ def _decide_and_log(
     except TokenError as exc:
         claims = _typed_number(event, scan_in.code) or exc
         manual = isinstance(claims, BadgeClaims)
-    badge = attendee = presence = None
+    locked: _Locked | None = None
     facts = BadgeFacts()
     if isinstance(claims, BadgeClaims):
-        found = _lock_badge(claims.badge_id, gate.zone_id)
-        if found is not None and found[0].event_id == event.id:
-            badge, attendee, presence = found
+        locked = _lock_badge(claims.badge_id, gate.zone_id)
+        if locked is not None and locked.event_id == event.id:
             revoked = (
-                badge.revision != claims.revision
-                or badge.status != "active"
-                or attendee.deleted_at is not None
+                locked.badge.revision != claims.revision
+                or locked.badge.status != "active"
+                or locked.deleted
             )
-            if offline and badge.revision == claims.revision and badge.status != "active":
+            if offline and locked.badge.revision == claims.revision and locked.badge.status != "active":
                 # Judge an offline scan by what was true when it happened.
-                revoked = badge.revoked_at is not None and badge.revoked_at <= scanned_at
+                revoked = locked.revoked_at is not None and locked.revoked_at <= scanned_at
             facts = BadgeFacts(
                 revoked=revoked,
-                inside=bool(presence and presence.inside and presence.day == day),
-                zone_slots=frozenset(i for i in range(32) if badge.zone_mask >> i & 1),
-                valid_days=frozenset(_mask_days(event, badge.day_mask)),
+                inside=locked.inside and locked.presence_day == day,
+                zone_slots=frozenset(i for i in range(32) if locked.zone_mask >> i & 1),
+                valid_days=frozenset(_mask_days(event, locked.day_mask)),
             )
         else:
-            badge = None
+            locked = None
             facts = BadgeFacts(revoked=True)  # signed by us, but no such badge any more
     gate_facts = GateFacts(
         zone_slot=gate.zone.slot,
@@ -172,54 +237,53 @@ def _decide_and_log(
         if offline and scan_in.offline_verdict is not None
         else server
     )
-    scan = Scan(
-        scan_id=str(scan_in.scan_id),
-        event_id=event.id,
-        device_id=device.id if device else None,
-        gate_id=gate.id,
-        zone_id=gate.zone_id,
-        direction=direction.value,
-        code=scan_in.code[:4096],
-        badge_id=claims.badge_id if isinstance(claims, BadgeClaims) else None,
-        badge_revision=claims.revision if isinstance(claims, BadgeClaims) else None,
-        attendee_id=attendee.id if attendee else None,
-        verdict=shown.verdict.value,
-        reason=shown.reason.value,
-        server_reason=server.reason.value,
-        mode="offline" if offline else "online",
-        scanned_at=scanned_at,
-        received_at=now,
-        note="badge number typed at the gate" if manual else None,
+    holder = locked.holder if locked else None
+    conflict = (
+        alerts.conflict_kind(server.reason)
+        if offline and shown.admitted and not server.admitted and direction is Direction.IN
+        else None
     )
-    if offline and shown.admitted and not server.admitted and direction is Direction.IN:
-        scan.conflict = alerts.conflict_kind(server.reason)
-    db.session.add(scan)
-    if shown.admitted and attendee is not None:
-        _move_presence(attendee.id, gate, direction, day, scanned_at, presence)
-    db.session.flush()
-    if scan.conflict:
-        alerts.raise_for(event, scan, attendee)
-    return ScanResult(scan, gate, attendee, badge, duplicate=False)
+    row = {
+        "scan_id": str(scan_in.scan_id),
+        "event_id": event.id,
+        "device_id": device.id if device else None,
+        "gate_id": gate.id,
+        "zone_id": gate.zone_id,
+        "direction": direction.value,
+        "code": scan_in.code[:4096],
+        "badge_id": claims.badge_id if isinstance(claims, BadgeClaims) else None,
+        "badge_revision": claims.revision if isinstance(claims, BadgeClaims) else None,
+        "attendee_id": holder.id if holder else None,
+        "verdict": shown.verdict.value,
+        "reason": shown.reason.value,
+        "server_reason": server.reason.value,
+        "mode": "offline" if offline else "online",
+        "scanned_at": scanned_at,
+        "received_at": now,
+        "conflict": conflict,
+        "note": "badge number typed at the gate" if manual else None,
+    }
+    db.session.execute(insert(_SCAN).values(**row))
+    if shown.admitted and locked is not None:
+        _move_presence(locked, gate, direction, day, scanned_at)
+    scan = Scan(**row)  # transient: the answer is shaped from it, nothing reloads
+    if conflict:
+        alerts.raise_for(event, scan, holder)
+    return ScanResult(scan, gate, holder, locked.badge if locked else None, duplicate=False)
 
 
 def _move_presence(
-    attendee_id: int,
-    gate: Gate,
-    direction: Direction,
-    day: dt.date,
-    at: dt.datetime,
-    presence: Presence | None,
+    locked: _Locked, gate: Gate, direction: Direction, day: dt.date, at: dt.datetime
 ) -> None:
-    if presence is None:
-        presence = Presence(attendee_id=attendee_id, zone_id=gate.zone_id, inside=False, day=day,
-                            since=at, gate_id=gate.id)
-        db.session.add(presence)
-    elif presence.since is not None and _aware(presence.since) > at:
+    since = locked.presence_since
+    if since is not None and _aware(since) > at:
         return  # an offline scan older than what we know must not rewind presence
-    presence.inside = direction is Direction.IN
-    presence.day = day
-    presence.since = at
-    presence.gate_id = gate.id
+    values = {"inside": direction is Direction.IN, "day": day, "since": at, "gate_id": gate.id}
+    dialect = db.session.get_bind().dialect.name
+    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(_PRESENCE).values(
+        attendee_id=locked.holder.id, zone_id=gate.zone_id, **values)
+    db.session.execute(upsert.on_conflict_do_update(
+        index_elements=[_PRESENCE.c.attendee_id, _PRESENCE.c.zone_id], set_=values))
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
