@@ -4,10 +4,10 @@ import multiprocessing
 import os
 
 bind = os.environ.get("ADMIT_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", str(max(2, multiprocessing.cpu_count()))))
+workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * multiprocessing.cpu_count())))
 # Threads let one worker overlap database waits; the check-in path releases the GIL there.
 worker_class = "gthread"
-threads = int(os.environ.get("ADMIT_THREADS", "8"))
+threads = int(os.environ.get("ADMIT_THREADS", "4"))
 timeout = 30
 graceful_timeout = 10
 keepalive = 5

@@ -9,10 +9,13 @@ locks (``SELECT ... FOR UPDATE``) in the services themselves.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask
@@ -26,6 +29,7 @@ from ..extensions import db
 T = TypeVar("T")
 _ATTEMPTS = 8
 _SQLITE_WRITER = threading.RLock()
+_LOCK_FILES: dict[str, int] = {}
 
 
 def configure_engine(app: Flask) -> None:
@@ -62,21 +66,39 @@ def _is_lock_error(exc: OperationalError) -> bool:
 def write(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run ``fn`` in one write transaction and commit it; retry while the database is
     locked, then give up with ``ServiceBusy`` (503) rather than an internal error."""
-    session = db.session
-    if session.get_bind().dialect.name == "sqlite":
-        # Threads of one process queue here instead of in SQLite's busy handler, whose
-        # sleeps (1, 2, 5, 10... ms) would dominate the latency under load.
-        with _SQLITE_WRITER:
-            return _attempt(fn, *args, **kwargs)
-    return _attempt(fn, *args, **kwargs)
+    engine = db.session.get_bind()
+    if engine.dialect.name != "sqlite":
+        return _attempt(fn, False, *args, **kwargs)
+    # Writers queue on a thread lock and a file lock (kernel wake-up, in order) instead
+    # of in SQLite's busy handler, whose sleeps (1, 2, 5, 10... ms) dominate latency
+    # when several gunicorn workers write at once.
+    with _SQLITE_WRITER, _file_lock(engine.url.database):
+        return _attempt(fn, True, *args, **kwargs)
 
 
-def _attempt(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+@contextmanager
+def _file_lock(database: str | None) -> Iterator[None]:
+    if not database or database == ":memory:":
+        yield
+        return
+    fd = _LOCK_FILES.get(database)
+    if fd is None:
+        fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        _LOCK_FILES[database] = fd
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _attempt(fn: Callable[..., T], fresh: bool, *args: Any, **kwargs: Any) -> T:
     session = db.session()  # the request's Session itself, not the scoped proxy
     for attempt in range(_ATTEMPTS):
-        # End the request's read transaction so the write one begins clean; a commit
-        # (unlike a rollback) keeps the objects already loaded usable without reloads.
-        if session.in_transaction():
+        # SQLite must begin anew to take its write lock up front; end the request's read
+        # transaction with a commit, which (unlike a rollback) keeps loaded objects
+        # usable. PostgreSQL carries on in the same transaction: row locks suffice.
+        if fresh and session.in_transaction():
             session.commit()
         try:
             session.connection(execution_options={"sqlite_immediate": True})
