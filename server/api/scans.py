@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from shared.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
 
 from .. import presenters
-from ..services import checkin, scanlog, setup
+from ..services import checkin, hotcache, scanlog, setup
 from .auth import Principal
 from .registry import GATE, MAX_ID, STAFF, endpoint
 
@@ -25,8 +25,8 @@ class ScanLogQuery(BaseModel):
 @endpoint(bp, "/scans", "POST", roles=GATE, body=ScanIn, response=ScanOut,
           summary="Decide one scan (idempotent by scan_id)")
 def post_scan(who: Principal, body: ScanIn) -> ScanOut:
-    event = setup.current_event()
-    return presenters.scan_out(checkin.record_scan(event, who.device, body))
+    event, gate = hotcache.event_and_gate(body.gate)
+    return presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
 
 
 @endpoint(bp, "/scans/batch", "POST", roles=GATE, body=ScanBatchIn, response=ScanBatchOut,

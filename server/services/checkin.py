@@ -291,13 +291,17 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 def record_scan(
-    event: Event, device: ApiToken | None, scan_in: ScanIn, now: dt.datetime | None = None
+    event: Event,
+    device: ApiToken | None,
+    scan_in: ScanIn,
+    now: dt.datetime | None = None,
+    gate: Gate | None = None,
 ) -> ScanResult:
     """Decide one scan; idempotent by ``scan_id``: a retry returns the first answer.
 
     The scan_id's uniqueness is enforced by the insert itself (no SELECT first): a
     repeated id fails the transaction, which rolls back, and the stored answer wins."""
-    gate = setup.resolve_gate(event, scan_in.gate)
+    gate = gate or setup.resolve_gate(event, scan_in.gate)
     ring = keys.keyring(event)
     moment = now or utcnow()
     for attempt in range(3):
