@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
@@ -35,8 +38,22 @@ def init_db() -> None:
         write(lambda: db.session.add(SyncState(id=1, version=0)))
 
 
+def _clean_errors(fn: Callable[..., None]) -> Callable[..., None]:
+    """A refused operation prints its reason and exits 1, not a traceback."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except AdmitError as exc:
+            _fail(exc)
+
+    return run
+
+
 def register(app: Flask) -> None:
     @app.cli.command("init-db")
+    @_clean_errors
     def init_db_cmd() -> None:
         """Create the database or upgrade it to the newest schema."""
         init_db()
@@ -44,6 +61,7 @@ def register(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     @click.option("--attendees", "count", default=1200, show_default=True)
+    @_clean_errors
     def seed_demo_cmd(count: int) -> None:
         """Create the demo convention (idempotent) and print logins and a gate token."""
         from .services import demo
@@ -55,6 +73,7 @@ def register(app: Flask) -> None:
 
     @app.cli.command("import-attendees")
     @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @_clean_errors
     def import_cmd(csv_file: Path) -> None:
         """Import attendees from a UTF-8 CSV; any bad row refuses the whole file."""
         try:
@@ -65,6 +84,7 @@ def register(app: Flask) -> None:
 
     @app.cli.command("issue-badges")
     @click.option("--reissue", is_flag=True, help="Also give everyone a new revision.")
+    @_clean_errors
     def issue_cmd(reissue: bool) -> None:
         """Issue badges to every attendee without one."""
         event = setup.current_event()
@@ -87,6 +107,7 @@ def register(app: Flask) -> None:
     @click.option("--retries", type=int, default=4, show_default=True)
     @click.option("--backoff", type=float, default=1.0, show_default=True,
                   help="Seconds before the first retry of a temporary failure (doubles).")
+    @_clean_errors
     def send_badges_cmd(attendee_ids: tuple[int, ...], resend: bool, rate: float | None,
                         retries: int, backoff: float) -> None:
         """Email badges to everyone whose current badge was not yet delivered."""
@@ -115,6 +136,7 @@ def register(app: Flask) -> None:
     @click.option("--layout", type=click.Choice(["a6", "4x3", "a4-sheet"]), default="a6")
     @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
     @click.option("--attendee", "attendee_ids", multiple=True, type=int)
+    @_clean_errors
     def print_badges_cmd(layout: str, out: Path, attendee_ids: tuple[int, ...]) -> None:
         """Write printable badges (PDF) for everyone with an active badge."""
         from .services import delivery
@@ -131,6 +153,7 @@ def register(app: Flask) -> None:
     @app.cli.command("rotate-key")
     @click.option("--retire-previous", is_flag=True,
                   help="Retire older keys: badges they signed are then denied (unknown_key).")
+    @_clean_errors
     def rotate_cmd(retire_previous: bool) -> None:
         """Sign new badges with a fresh key."""
         record = write(keys.rotate, setup.current_event(), ACTOR, retire_previous)
@@ -140,6 +163,7 @@ def register(app: Flask) -> None:
     @click.option("--email", required=True)
     @click.option("--password", required=True)
     @click.option("--role", type=click.Choice(["admin", "security"]), required=True)
+    @_clean_errors
     def create_user_cmd(email: str, password: str, role: str) -> None:
         """Create (or reset) a dashboard user."""
         try:
@@ -152,6 +176,7 @@ def register(app: Flask) -> None:
     @click.option("--role", type=click.Choice(["admin", "security", "gate"]), required=True)
     @click.option("--gate", default=None, help="Bind a gate device to this gate (id or name).")
     @click.option("--name", default=None)
+    @_clean_errors
     def create_token_cmd(role: str, gate: str | None, name: str | None) -> None:
         """Print a new bearer token (a gate device is a token with role gate)."""
         try:

@@ -9,7 +9,7 @@ from shared.schemas import BadgeOut, PresenceOut
 
 from .. import presenters
 from ..errors import NotFound
-from ..services import alerts, attendees, audit, badges, keys, setup
+from ..services import alerts, attendees, badges, keys, setup
 from ..services.db import write
 from .auth import Principal
 from .registry import ADMIN, STAFF, endpoint
@@ -133,17 +133,9 @@ class DeliveryOut(BaseModel):
 def send_badge(who: Principal, attendee_id: int) -> DeliveryOut:
     from ..services import delivery
 
-    event = setup.current_event()
-    transport = delivery.make_transport()
-    try:
-        state = delivery.send_one(event, attendees.get(event, attendee_id).id, transport,
-                                  retries=1, backoff_s=0.5)
-    finally:
-        transport.close()
-    write(audit.record, who.name, "mail.send_badge", f"attendee:{attendee_id}", state=state)
-    attendee = attendees.get(event, attendee_id)
-    return DeliveryOut(attendee_id=attendee_id, state=state, revision=attendee.mail_revision,
-                       error=attendee.mail_error)
+    attendee = delivery.send_now(setup.current_event(), attendee_id, who.name)
+    return DeliveryOut(attendee_id=attendee_id, state=attendee.mail_state,
+                       revision=attendee.mail_revision, error=attendee.mail_error)
 
 
 @endpoint(bp, "/badges/<int:badge_id>/badge.pdf", "GET", roles=STAFF,

@@ -195,3 +195,16 @@ def send_all(event: Event, ids: list[int], transport: MailTransport, *,
     write(audit.record, actor, "mail.send_badges", "", sent=report.sent,
           failed=report.failed, rejected=report.rejected, interrupted=report.interrupted)
     return report
+
+
+def send_now(event: Event, attendee_id: int, actor: str) -> Attendee:
+    """One attendee's current badge, now (dashboard button, API): returns the attendee
+    with its recorded delivery state."""
+    transport = make_transport()
+    try:
+        state = send_one(event, attendees.get(event, attendee_id).id, transport,
+                         retries=1, backoff_s=0.5)
+    finally:
+        transport.close()
+    write(audit.record, actor, "mail.send_badge", f"attendee:{attendee_id}", state=state)
+    return attendees.get(event, attendee_id)

@@ -75,6 +75,18 @@ def reissue(attendee_id: int) -> Response:
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
 
+@bp.post("/attendees/<int:attendee_id>/send-badge")
+@roles_required(STAFF)
+def send_badge(attendee_id: int) -> Response:
+    from ..services import delivery
+
+    person = delivery.send_now(setup.current_event(), attendee_id, actor())
+    message = gettext("Badge email sent.") if person.mail_state == "sent" else \
+        gettext("Badge email not sent:") + f" {person.mail_state} {person.mail_error or ''}"
+    flash(message, "info" if person.mail_state == "sent" else "error")
+    return redirect(url_for("ops.attendee", attendee_id=attendee_id))
+
+
 @bp.get("/zones")
 @roles_required(STAFF)
 def zones() -> str:

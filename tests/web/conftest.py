@@ -10,11 +10,9 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.support.live import LiveServer
-
-pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

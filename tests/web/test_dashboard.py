@@ -162,3 +162,15 @@ def test_repeated_failed_logins_lock_the_account(browser: Browser, web: Web) -> 
         page.close()
     # Other accounts are not affected.
     login(browser, web, web.admin).context.close()
+
+
+def test_email_badge_button_writes_one_message_to_the_outbox(security_page: Page, web: Web) -> None:
+    person = web.new_attendee("Zoë Schäfer")
+    web.issue_badge(int(person["id"]))
+    outbox = web.server.instance / "outbox"
+    before = set(outbox.glob("*.eml")) if outbox.exists() else set()
+    security_page.goto(f"{web.url}/dashboard/attendees/{person['id']}")
+    security_page.get_by_role("button", name="Email badge").click()
+    expect(security_page.get_by_text("Badge email sent.")).to_be_visible()
+    new = set(outbox.glob("*.eml")) - before
+    assert len(new) == 1 and f"-a{person['id']}-r1@" in new.pop().name
