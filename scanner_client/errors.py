@@ -20,4 +20,16 @@ class ServerUnreachable(ScannerError):
 
 
 class EnrolmentError(ScannerError):
-    """The device token or gate was refused by the server."""
+    """The device token or gate was refused by the server, or enrolment could not finish."""
+
+
+class TokenRefused(EnrolmentError):
+    """The server does not accept the device token (revoked, mistyped, another server's)."""
+
+
+class EnrolmentCodeNotFound(EnrolmentError):
+    """The input ended (or the deadline passed) before an enrolment QR code was seen."""
+
+
+class UnknownGate(EnrolmentError):
+    """The gate named (by flag or enrolment code) is not one of the event's gates."""

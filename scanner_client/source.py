@@ -101,6 +101,8 @@ class FrameSource:
         path = Path(self.spec)
         if path.is_dir():
             return _images(path)
+        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+            return _image_file(path)
         if path.is_file():
             return _video(path)
         raise SourceError("No such source", f"{self.spec!r} is no camera index, file or folder")
@@ -123,6 +125,16 @@ def _images(folder: Path) -> Iterator[SourceItem]:
         if image is None:
             continue  # a half-copied or foreign file in the folder is not worth stopping for
         yield SourceItem(i, float(i), image=image, presentation=True)
+
+
+def _image_file(path: Path) -> Iterator[SourceItem]:
+    """One photo (an enrolment code saved from the dashboard, a test picture)."""
+    import cv2
+
+    image = cv2.imread(str(path))
+    if image is None:
+        raise SourceError("Cannot read image", str(path))
+    yield SourceItem(0, 0.0, image=image, presentation=True)
 
 
 def _video(path: Path) -> Iterator[SourceItem]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from shared.schemas import BadgeRecord, GateOut, ZoneOut
 
-from .errors import EnrolmentError, ScannerError
+from .errors import ScannerError, UnknownGate
 from .store import GateStore
 from .transport import DeadlineClient, HttpStatusError
 from .verdicts import GateSetup
@@ -55,7 +55,7 @@ class SyncEngine:
         match = [GateOut(**g) for g in gates if gate in (g["name"], str(g["id"]))]
         if not match:
             names = ", ".join(g["name"] for g in gates)
-            raise EnrolmentError("Unknown gate", f"{gate!r} is not one of: {names}")
+            raise UnknownGate("Unknown gate", f"{gate!r} is not one of: {names}")
         found = match[0]
         zone = next(ZoneOut(**z) for z in zones if z["id"] == found.zone_id)
         setup = GateSetup(found.name, found.zone, found.zone_slot, found.direction, zone.allow_reentry)

@@ -102,7 +102,8 @@ def scan_log_entries(rows: list[tuple[Scan, str, str, str | None, str | None]]) 
             badge_id=s.badge_id, attendee_id=s.attendee_id, attendee_name=name, code=s.code,
             offline_verdict=Verdict(s.verdict) if s.mode == "offline" else None,
             offline_reason=Reason(s.reason) if s.mode == "offline" else None,
-            conflict=s.conflict,
+            conflict=s.conflict, server_reason=Reason(s.server_reason), actor=s.actor,
+            note=s.note,
         )
         for s, gate, zone, device, name in rows
     ]

@@ -99,6 +99,9 @@ class ScanLogEntry(BaseModel):
     offline_verdict: Verdict | None = None
     offline_reason: Reason | None = None
     conflict: str | None = None
+    server_reason: Reason | None = None
+    actor: str | None = Field(default=None, description="who, for an override")
+    note: str | None = Field(default=None, description="why (override), or how (typed number)")
 
 
 class ScanLog(BaseModel):
@@ -218,6 +221,16 @@ class AttendeeOut(BaseModel):
 class AttendeeList(BaseModel):
     attendees: list[AttendeeOut]
     total: int
+
+
+class OverrideIn(BaseModel):
+    """A supervisor's override, logged with who and why."""
+
+    model_config = _STRICT
+    action: Literal["force_admit", "reset_presence"]
+    reason: str = Field(min_length=3, max_length=500)
+    gate: str | None = Field(default=None, max_length=120, description="for force_admit")
+    zone: str | None = Field(default=None, max_length=120, description="reset_presence: one zone, else all")
 
 
 class ImportRowError(BaseModel):

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..app import GateApp
+    from ..enrolment import Enrolment
     from ..source import FrameSource, RepeatFilter
 
 
@@ -16,4 +19,11 @@ def run_window(app: GateApp, source: FrameSource, repeat: RepeatFilter) -> int:
     return run(app, source, repeat)
 
 
-__all__ = ["run_window"]
+def run_enrolment_window(source_spec: str, data_dir: Path) -> Enrolment | None:
+    """First start without a token: enrol from the camera; None if the window is closed."""
+    from .enrol import run_enrolment_window as run
+
+    return run(source_spec, data_dir)
+
+
+__all__ = ["run_enrolment_window", "run_window"]

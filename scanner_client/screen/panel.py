@@ -122,3 +122,29 @@ def render_results(results: list[dict[str, object]], width: int) -> Image.Image:
         draw_text(draw, (16, y + 38), info, 18, (200, 200, 255))
         y += 70
     return image
+
+
+ENROL_PROMPT = "Hold the enrolment QR code up to the camera"
+
+
+def render_enrolment(camera: Image.Image | None, note: str | None,
+                     width: int = 1280, height: int = 720) -> Image.Image:
+    """The first-start screen: camera on the left, what to do (and what went wrong with
+    the last code shown, e.g. a revoked token) on the right."""
+    screen = blank(width, height, IDLE)
+    cam_w = width // 2
+    if camera is not None:
+        cam = camera.copy()
+        cam.thumbnail((cam_w, height))
+        screen.paste(cam, ((cam_w - cam.width) // 2, (height - cam.height) // 2))
+    draw = ImageDraw.Draw(screen)
+    centre = cam_w + (width - cam_w) // 2
+    size = fit_size(ENROL_PROMPT, width - cam_w - 40, 40, bold=True)
+    y = draw_text(draw, (centre, height // 3), ENROL_PROMPT, size, WHITE, bold=True,
+                  anchor_center=True) + 24
+    y = draw_text(draw, (centre, y), "(dashboard: Devices, new gate device)", 22, WHITE,
+                  anchor_center=True) + 24
+    if note:
+        size = fit_size(note, width - cam_w - 40, 26)
+        draw_text(draw, (centre, y), note, size, (255, 220, 120), anchor_center=True)
+    return screen

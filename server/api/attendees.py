@@ -12,11 +12,13 @@ from shared.schemas import (
     AttendeePatch,
     ImportReport,
     LookupOut,
+    OverrideIn,
 )
 
 from .. import presenters
-from ..errors import AdmitError, NotFound
-from ..services import attendees, badges, importer, scanlog, setup
+from ..errors import AdmitError, NotFound, ValidationFailed
+from ..extensions import db
+from ..services import attendees, badges, importer, overrides, scanlog, setup
 from ..services.db import write
 from .auth import Principal
 from .registry import ADMIN, STAFF, endpoint
@@ -87,6 +89,25 @@ def import_csv(who: Principal) -> ImportReport:
     if not data:
         raise AdmitError("send the CSV as the body or as form field 'file'", code="empty_file")
     return write(importer.import_csv, event, data, who.name)
+
+
+@endpoint(bp, "/attendees/<int:attendee_id>/override", "POST", roles=STAFF, body=OverrideIn,
+          response=AttendeeOut, summary="Supervisor override: force admit, or reset presence")
+def override(who: Principal, attendee_id: int, body: OverrideIn) -> AttendeeOut:
+    event = setup.current_event()
+
+    def run() -> AttendeeOut:
+        attendee = attendees.get(event, attendee_id)
+        if body.action == "force_admit":
+            if not body.gate:
+                raise ValidationFailed("force_admit needs the gate")
+            overrides.force_admit(event, attendee, body.gate, body.reason, who.name)
+        else:
+            overrides.reset_presence(event, attendee, body.zone, body.reason, who.name)
+        db.session.flush()
+        return presenters.attendee_out(event, attendee)
+
+    return write(run)
 
 
 @endpoint(bp, "/lookup", "GET", roles=STAFF, query=LookupQuery, response=LookupOut,

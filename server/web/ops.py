@@ -45,8 +45,9 @@ def attendee(attendee_id: int) -> str:
     person = attendees.get(event, attendee_id)
     history = presenters.scan_log_entries(
         scanlog.query(event, attendee=attendee_id, limit=HISTORY_LIMIT))
+    entrances = [g for g in setup.list_gates(event) if g.direction == "in"]
     return render_template("web/attendee.html", a=presenters.attendee_out(event, person),
-                           history=history)
+                           history=history, entrances=entrances)
 
 
 @bp.post("/attendees/<int:attendee_id>/revoke")
@@ -84,6 +85,26 @@ def send_badge(attendee_id: int) -> Response:
     message = gettext("Badge email sent.") if person.mail_state == "sent" else \
         gettext("Badge email not sent:") + f" {person.mail_state} {person.mail_error or ''}"
     flash(message, "info" if person.mail_state == "sent" else "error")
+    return redirect(url_for("ops.attendee", attendee_id=attendee_id))
+
+
+@bp.post("/attendees/<int:attendee_id>/override")
+@roles_required(STAFF)
+def override(attendee_id: int) -> Response:
+    from ..services import overrides
+
+    event = setup.current_event()
+    why = request.form.get("reason", "")
+
+    def run() -> None:
+        person = attendees.get(event, attendee_id)
+        if request.form.get("action") == "force_admit":
+            overrides.force_admit(event, person, request.form.get("gate", ""), why, actor())
+        else:
+            overrides.reset_presence(event, person, None, why, actor())
+
+    write(run)
+    flash(gettext("Override recorded."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
 

@@ -166,3 +166,22 @@ def test_batch_upload_of_many_is_idempotent(live_server: LiveServer) -> None:
     bad = gate.post(f"{live_server.url}/api/v1/scans/batch", json={"scans": [
         {**scans[0], "scan_id": str(uuid.uuid4()), "gate": "No Such Gate"}]})
     assert bad.status_code == 404 and bad.json()["error"]["code"] == "unknown_gate"
+
+
+def test_supervisor_override_is_logged_with_who_and_why(live_server: LiveServer) -> None:
+    badge = new_badge(live_server, access_level="Exhibitor")
+    sec = live_server.session("security")
+    url = f"{live_server.url}/api/v1/attendees/{badge.attendee_id}/override"
+    assert scan(live_server, badge.code, LOUNGE_IN)["reason"] == "wrong_zone"
+    refused = sec.post(url, json={"action": "force_admit", "gate": LOUNGE_IN, "reason": ""})
+    assert refused.status_code == 422  # no reason, no override
+    forced = sec.post(url, json={"action": "force_admit", "gate": LOUNGE_IN,
+                                 "reason": "minister's aide, cleared by protocol"})
+    assert forced.status_code == 200, forced.text
+    assert [p["zone"] for p in forced.json()["inside"]] == ["VIP Lounge"]
+    log = sec.get(f"{live_server.url}/api/v1/scans", params={"attendee": badge.attendee_id}).json()
+    top = log["scans"][0]
+    assert (top["mode"], top["reason"], top["device"]) == ("override", "forced", None)
+    assert top["actor"] == "token:test security" and "protocol" in top["note"]
+    reset = sec.post(url, json={"action": "reset_presence", "reason": "left by the service door"})
+    assert reset.status_code == 200 and reset.json()["inside"] == []

@@ -36,6 +36,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/api/v1/attendees/{attendee_id}"): frozenset({A}),
     ("POST", "/api/v1/attendees/{attendee_id}/badge"): frozenset({A, S}),
     ("GET", "/api/v1/lookup"): frozenset({A, S}),
+    ("POST", "/api/v1/attendees/{attendee_id}/override"): frozenset({A, S}),
     ("GET", "/api/v1/badges/{badge_id}"): frozenset({A, S}),
     ("POST", "/api/v1/badges/{badge_id}/revoke"): frozenset({A, S}),
     ("GET", "/api/v1/badges/{badge_id}/qr.png"): frozenset({A, S}),

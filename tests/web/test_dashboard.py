@@ -174,3 +174,16 @@ def test_email_badge_button_writes_one_message_to_the_outbox(security_page: Page
     expect(security_page.get_by_text("Badge email sent.")).to_be_visible()
     new = set(outbox.glob("*.eml")) - before
     assert len(new) == 1 and f"-a{person['id']}-r1@" in new.pop().name
+
+
+def test_supervisor_force_admit_from_the_attendee_page(security_page: Page, web: Web) -> None:
+    person = web.new_attendee("Айгерим Сапарова", level="Exhibitor")
+    web.issue_badge(int(person["id"]))
+    security_page.goto(f"{web.url}/dashboard/attendees/{person['id']}")
+    security_page.get_by_label("Entrance").select_option("VIP Lounge Entrance")
+    security_page.get_by_label("Reason for the override").fill("escort for the minister")
+    security_page.get_by_role("button", name="Force admit").click()
+    expect(security_page.get_by_text("Override recorded.")).to_be_visible()
+    expect(security_page.locator("#where-now")).to_contain_text("VIP Lounge")
+    expect(security_page.locator("#history")).to_contain_text("escort for the minister")
+    security_page.screenshot(path=str(ARTIFACTS / "web-override.png"), full_page=True)
