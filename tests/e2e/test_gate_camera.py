@@ -8,13 +8,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 import segno
 
 from tests.support.gate import gate_server, issue_badge, revoke, run_gate  # noqa: F401
 from tests.support.live import LiveServer
-
-pytest.importorskip("scanner_client.decoder", reason="decoder is built in a parallel task")
 
 
 def server_qr(server: LiveServer, badge_id: int) -> np.ndarray:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,14 +15,14 @@ from PIL import Image, ImageGrab
 from scanner_client.app import GateApp
 from tests.support.gate import Badge, revoke, wait_for
 from tests.support.live import ROOT, LiveServer
+from tests.support.tools import require
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
 @pytest.fixture
 def display() -> Iterator[str]:
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb not installed")
+    require("Xvfb")
     number = 90 + os.getpid() % 100
     name = f":{number}"
     proc = subprocess.Popen(["Xvfb", name, "-screen", "0", "1400x900x24", "-nolisten", "tcp"],

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import random
 import re
-import shutil
 import string
 import subprocess
 import tempfile
@@ -30,6 +29,7 @@ from server.services.badge_pdf import (
     qr_code,
     render_badges_pdf,
 )
+from tests.support.tools import require
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 DAYS = tuple(dt.date(2025, 10, 14) + dt.timedelta(days=i) for i in range(4))
@@ -39,7 +39,9 @@ LATIN = "Zoë Ångström-Øyen"
 CYRILLIC = "Александр Сергеевич Пушкин"
 PT_PER_MM = 72 / 25.4
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
+@pytest.fixture(autouse=True)
+def _poppler() -> None:
+    require("pdftoppm")
 
 
 def token(seed: int) -> str:

@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import ipaddress
 import re
-import shutil
 import socket
 import ssl
 import subprocess
@@ -35,6 +34,7 @@ from server.errors import MailError
 from server.services.badge_pdf import BadgePrint, render_badges_pdf
 from server.services.mail_compose import BadgeMail, compose_badge_email
 from server.services.mail_transport import TRANSPORTS, OutboxTransport, SmtpTransport
+from tests.support.tools import require
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 TOKEN = "7K2QX9D4M1" * 13 + "Z"  # 131 uppercase alphanumerics, like a signed token
@@ -359,9 +359,7 @@ def test_outbox_writes_one_parseable_file_per_message_id(tmp_path: Path) -> None
 
 def test_zh_email_rendered_by_chromium(tmp_path: Path) -> None:
     """Kept artifact: the HTML email as a browser draws it (fonts, layout, QR size)."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium is not installed")
+    chromium = require("chromium", "chromium-browser")
     html, _ = html_with_data_uri(parse(compose().as_bytes()))
     page = tmp_path / "email.html"
     page.write_text(html, encoding="utf-8")
