@@ -35,7 +35,7 @@ run: setup
 
 lint: setup
 	$(BIN)/ruff check server shared scanner_client tests bench
-	$(BIN)/mypy shared
+	$(BIN)/mypy shared scanner_client
 
 test: lint
 	$(BIN)/python -m pytest -q

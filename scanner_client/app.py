@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shared import BadBadgeNumber
+
 from .errors import EnrolmentError, ScannerError
 from .store import GateStore, QueuedScan
 from .sync import SyncEngine
@@ -26,8 +28,10 @@ from .verdicts import (
     GateVerdict,
     OfflineValidator,
     OnlineClient,
+    mark_typed,
     monotonic_ms,
     presence_after_online,
+    typed_badge_number,
 )
 
 log = logging.getLogger("scanner_client")
@@ -122,9 +126,11 @@ class GateApp:
         scan_id = str(uuid.uuid4())
         now = dt.datetime.now(dt.UTC)
         code = code.strip()
+        typed = typed_badge_number(code)
         with self._scan_lock:  # two inputs (camera and wedge) must not interleave presence
             verdict: GateVerdict | None = None
-            if not self.breaker.is_open:
+            # A mistyped badge number (check digit) is refused at once, without the network.
+            if not self.breaker.is_open and not isinstance(typed, BadBadgeNumber):
                 left = self.settings.budget_ms / 1000 - (time.monotonic() - start) - OFFLINE_RESERVE_S
                 try:
                     verdict = self.online.scan(scan_id, code, gate.name, now.isoformat(), max(left, 0.01))
@@ -134,6 +140,8 @@ class GateApp:
                     self.breaker.trip()
                     self.report_error("scan", exc)
             if verdict is not None:
+                if typed is not None:
+                    mark_typed(verdict, typed)
                 presence = presence_after_online(verdict, gate, now, self.offline.today(now))
                 self.store.record_verdict(None, presence)
             else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -14,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 from shared import (
     REASON_TEXT,
+    BadBadgeNumber,
     BadgeClaims,
     BadgeFacts,
     Decision,
     Direction,
     GateFacts,
     KeyRing,
+    NotABadge,
     PublicKey,
     Reason,
     SealedRecordError,
@@ -28,6 +31,7 @@ from shared import (
     decide,
     event_day,
     open_record,
+    parse_badge_number,
     verify_token,
 )
 
@@ -70,6 +74,7 @@ class GateVerdict:
     organization: str | None = None
     access_level: str | None = None
     badge_id: int | None = None
+    typed_number: bool = False  # a badge number typed by staff, not a scanned code
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -83,6 +88,9 @@ class GateVerdict:
             out["name"] = self.name
         if self.badge_id is not None:
             out["badge_id"] = self.badge_id
+        if self.typed_number:
+            out["typed"] = True
+            out["message"] = self.message
         return out
 
 
@@ -175,32 +183,13 @@ class OfflineValidator:
         self, scan_id: str, code: str, gate: GateSetup, now: dt.datetime
     ) -> tuple[GateVerdict, tuple[int, int, str, bool, str] | None]:
         """The verdict and the presence change to store with it."""
-        ring = self.keyring()
         today = self.today(now)
-        claims: BadgeClaims | TokenError
-        if ring is None:
-            # Never synced: no key to check a signature with. Deny rather than guess.
-            claims = _no_keys(code)
-        else:
-            try:
-                claims = verify_token(code, ring)
-            except TokenError as exc:
-                claims = exc
-        facts = BadgeFacts()
+        typed = typed_badge_number(code)
         sealed: str | None = None
-        if isinstance(claims, BadgeClaims):
-            record = self.store.badge(claims.badge_id)
-            inside = self.store.is_inside(claims.badge_id, gate.zone_slot, today.isoformat())
-            if record is None or record.revision < claims.revision:
-                facts = BadgeFacts(inside=inside)  # newer than our cache: trust the signed token
-            else:
-                facts = BadgeFacts(
-                    revoked=record.revoked or record.revision != claims.revision,
-                    inside=inside,
-                    zone_slots=frozenset(i for i in range(32) if record.zone_mask >> i & 1),
-                    valid_days=frozenset(dt.date.fromisoformat(d) for d in record.days),
-                )
-                sealed = record.sealed
+        if typed is not None:
+            claims, facts = self._typed_claims(typed, gate, today)
+        else:
+            claims, facts, sealed = self._code_claims(code, gate, today)
         decision: Decision = decide(
             claims, GateFacts(zone_slot=gate.zone_slot, direction=gate.direction),
             ZoneFacts(allow_reentry=gate.allow_reentry), facts, today,
@@ -211,11 +200,86 @@ class OfflineValidator:
         presence = None
         if isinstance(claims, BadgeClaims):
             verdict.badge_id = claims.badge_id
-            _open_personal(verdict, code, sealed)
+            if typed is None:
+                _open_personal(verdict, code, sealed)
             if decision.admitted:
                 presence = (claims.badge_id, gate.zone_slot, today.isoformat(),
                             gate.direction is Direction.IN, now.isoformat())
+        if typed is not None:
+            mark_typed(verdict, typed)
         return verdict, presence
+
+    def _code_claims(
+        self, code: str, gate: GateSetup, today: dt.date
+    ) -> tuple[BadgeClaims | TokenError, BadgeFacts, str | None]:
+        ring = self.keyring()
+        claims: BadgeClaims | TokenError
+        if ring is None:
+            # Never synced: no key to check a signature with. Deny rather than guess.
+            claims = _no_keys(code)
+        else:
+            try:
+                claims = verify_token(code, ring)
+            except TokenError as exc:
+                claims = exc
+        if not isinstance(claims, BadgeClaims):
+            return claims, BadgeFacts(), None
+        record = self.store.badge(claims.badge_id)
+        inside = self.store.is_inside(claims.badge_id, gate.zone_slot, today.isoformat())
+        if record is None or record.revision < claims.revision:
+            return claims, BadgeFacts(inside=inside), None  # newer than our cache: trust the token
+        facts = BadgeFacts(
+            revoked=record.revoked or record.revision != claims.revision,
+            inside=inside,
+            zone_slots=frozenset(i for i in range(32) if record.zone_mask >> i & 1),
+            valid_days=frozenset(dt.date.fromisoformat(d) for d in record.days),
+        )
+        return claims, facts, record.sealed
+
+    def _typed_claims(
+        self, typed: int | BadBadgeNumber, gate: GateSetup, today: dt.date
+    ) -> tuple[BadgeClaims | TokenError, BadgeFacts]:
+        """A typed number stands for the badge's current revision, as on the server: the
+        claims come from the cached record (there is no signed code to read them from)."""
+        if isinstance(typed, BadBadgeNumber):
+            return NotABadge(str(typed)), BadgeFacts()
+        record = self.store.badge(typed)
+        if record is None:
+            return NotABadge(f"badge number {typed} is not in this gate's cache"), BadgeFacts()
+        claims = BadgeClaims(
+            key_id=0, badge_id=record.badge_id, revision=record.revision,
+            valid_days=frozenset(dt.date.fromisoformat(d) for d in record.days),
+            zone_slots=frozenset(i for i in range(32) if record.zone_mask >> i & 1),
+        )
+        inside = self.store.is_inside(record.badge_id, gate.zone_slot, today.isoformat())
+        return claims, BadgeFacts(revoked=record.revoked, inside=inside)
+
+
+# Badge numbers are digits with a hyphen before the check digit ("000123-4"); staff may
+# type spaces or leave the hyphen out. A scanned code always has letters ("ADM1...").
+_TYPED_NUMBER = re.compile(r"[0-9][0-9 \-]*")
+TYPED_NUMBER_NOTE = "Typed badge number - check photo ID"
+
+
+def typed_badge_number(code: str) -> int | BadBadgeNumber | None:
+    """The badge id of a typed badge number, the error if its check digit is wrong, or
+    None when the text is not shaped like a badge number (a scanned code, say)."""
+    if not _TYPED_NUMBER.fullmatch(code) or sum(ch.isdigit() for ch in code) < 7:
+        return None
+    try:
+        return parse_badge_number(code)
+    except BadBadgeNumber as exc:
+        return exc
+
+
+def mark_typed(verdict: GateVerdict, typed: int | BadBadgeNumber) -> None:
+    """Staff vouch for a typed number with the person's photo ID (offline the name cannot
+    be shown: the sealed record opens only with the code); a mistyped one says so."""
+    verdict.typed_number = True
+    if isinstance(typed, BadBadgeNumber):
+        verdict.message = "Badge number mistyped (check digit does not match)"
+    elif verdict.admitted:
+        verdict.message = TYPED_NUMBER_NOTE
 
 
 def _no_keys(code: str) -> TokenError:

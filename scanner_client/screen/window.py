@@ -122,7 +122,11 @@ def run_window(app: GateApp, source: FrameSource, repeat: RepeatFilter) -> int:
         args=(app, source, repeat, window.verdicts.put, window.on_frame, window.stop),
     )
     thread.start()
-    root.protocol("WM_DELETE_WINDOW", lambda: (window.stop.set(), root.destroy()))
+    def close() -> None:
+        window.stop.set()
+        root.destroy()
+
+    root.protocol("WM_DELETE_WINDOW", close)
     root.after(66, window.tick)
     root.mainloop()
     window.stop.set()
