@@ -21,10 +21,6 @@ class RevokeIn(BaseModel):
     reason: str = Field(default="", max_length=300)
 
 
-class IssueIn(BaseModel):
-    reason: str = Field(default="", max_length=300)
-
-
 class KeyInfo(BaseModel):
     key_id: int
     active: bool
@@ -95,15 +91,11 @@ def get_badge(who: Principal, badge_id: int) -> BadgeOut:
     return presenters.badge_out(event, badges.get(event, badge_id))
 
 
-@endpoint(bp, "/badges/<int:badge_id>/revoke", "POST", roles=STAFF, response=BadgeOut,
-          summary="Revoke a badge (lost, stolen, withdrawn)")
-def revoke(who: Principal, badge_id: int) -> BadgeOut:
-    from flask import request
-
-    reason = RevokeIn.model_validate(request.get_json(silent=True) or {}).reason \
-        if request.is_json else ""
+@endpoint(bp, "/badges/<int:badge_id>/revoke", "POST", roles=STAFF, body=RevokeIn,
+          body_optional=True, response=BadgeOut, summary="Revoke a badge (lost, stolen, withdrawn)")
+def revoke(who: Principal, badge_id: int, body: RevokeIn) -> BadgeOut:
     event = setup.current_event()
-    badge = write(lambda: badges.revoke(event, badges.get(event, badge_id), who.name, reason))
+    badge = write(lambda: badges.revoke(event, badges.get(event, badge_id), who.name, body.reason))
     return presenters.badge_out(event, badge)
 
 

@@ -78,7 +78,7 @@ def build(app: Flask) -> dict[str, Any]:
             op["security"] = [{"bearer": []}]
             op["description"] = "Roles: " + ", ".join(sorted(meta.roles))
         if meta.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {
+            op["requestBody"] = {"required": not meta.body_optional, "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{meta.body.__name__}"}}}}
         elif meta.request_content:
             op["requestBody"] = {"required": True, "content": {

@@ -33,6 +33,7 @@ class EndpointMeta:
     status: int = 200
     content_type: str = "application/json"
     request_content: tuple[str, ...] = field(default_factory=tuple)
+    body_optional: bool = False
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
@@ -42,8 +43,10 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def _parse_body(model: type[BaseModel]) -> BaseModel:
+def _parse_body(model: type[BaseModel], optional: bool) -> BaseModel:
     raw = request.get_data(cache=True)
+    if not raw and optional:
+        return model()
     if not raw:
         raise AdmitError("a JSON body is required", code="bad_json")
     try:
@@ -75,9 +78,10 @@ def endpoint(
     status: int = 200,
     content_type: str = "application/json",
     request_content: tuple[str, ...] = (),
+    body_optional: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     meta = EndpointMeta(method, roles, summary, body, query, response, status, content_type,
-                        request_content)
+                        request_content, body_optional)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(fn)
@@ -85,7 +89,7 @@ def endpoint(
             principal: Principal = require(roles)
             kwargs: dict[str, Any] = dict(path)
             if body is not None:
-                kwargs["body"] = _parse_body(body)
+                kwargs["body"] = _parse_body(body, body_optional)
             if query is not None:
                 kwargs["query"] = _parse_query(query)
             result = fn(principal, **kwargs)
