@@ -22,6 +22,7 @@ from typing import Any
 from .errors import EnrolmentCodeNotFound, EnrolmentError, ScannerError, TokenRefused, UnknownGate
 from .source import FrameSource, SourceItem
 from .transport import DeadlineClient, HttpStatusError
+from .workers import frame_texts
 
 SETTINGS_FILE = "settings.json"
 
@@ -118,24 +119,8 @@ def find_enrolment(
 ) -> Enrolment:
     """Read the source until a frame holds an enrolment code (those in ``skip``, codes
     the server already refused, are passed over); raise at the end of input or deadline."""
-    decoder = None
     other = 0
-    while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
-        item = source.get(min(0.2, max(deadline - time.monotonic(), 0.0)))
-        if item is None:
-            if source.finished:
-                break
-            continue
-        if on_frame is not None and item.image is not None:
-            on_frame(item)
-        if item.text is not None:
-            texts = [item.text]
-        else:
-            if decoder is None:
-                from .decoder import FrameDecoder
-
-                decoder = FrameDecoder()
-            texts = [c.text for c in decoder.decode(item.image)]
+    for _item, texts in frame_texts(source, on_frame=on_frame, stop=stop, deadline=deadline):
         for text in texts:
             found = parse_enrolment(text)
             if found is not None and found not in (skip or set()):

@@ -8,8 +8,10 @@ else is logged with its traceback, and the loop backs off a little before the ne
 from __future__ import annotations
 
 import logging
+import math
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .app import GateApp
@@ -74,6 +76,35 @@ class WorkerManager:
                 self._stop.wait(delay)
 
 
+def frame_texts(
+    source: FrameSource,
+    *,
+    on_frame: Callable[[SourceItem], None] | None = None,
+    stop: threading.Event | None = None,
+    deadline: float = math.inf,
+) -> Iterator[tuple[SourceItem, list[str]]]:
+    """Each item of the source with the distinct texts it carries (a wedge line, or the
+    codes decoded in a frame), until the input ends, ``stop`` is set or the deadline
+    passes. The decoder is created on first use: a wedge-only gate never loads it."""
+    decoder = None
+    while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+        item = source.get(min(0.2, max(deadline - time.monotonic(), 0.0)))
+        if item is None:
+            if source.finished:
+                return
+            continue
+        if on_frame is not None and item.image is not None:
+            on_frame(item)
+        if item.text is not None:
+            yield item, [item.text]
+            continue
+        if decoder is None:
+            from .decoder import FrameDecoder
+
+            decoder = FrameDecoder()
+        yield item, list(dict.fromkeys(c.text for c in decoder.decode(item.image)))
+
+
 def scan_loop(
     app: GateApp,
     source: FrameSource,
@@ -82,25 +113,8 @@ def scan_loop(
     on_frame: Callable[[SourceItem], None] | None = None,
     stop: threading.Event | None = None,
 ) -> None:
-    """source -> decoder -> facade, until the input ends or ``stop`` is set. The decoder
-    is created on first use: a wedge-only gate never loads OpenCV's models."""
-    decoder = None
-    while stop is None or not stop.is_set():
-        item = source.get(0.2)
-        if item is None:
-            if source.finished:
-                return
-            continue
-        if on_frame is not None and item.image is not None:
-            on_frame(item)
-        if item.text is not None:
-            texts = [item.text]
-        else:
-            if decoder is None:
-                from .decoder import FrameDecoder
-
-                decoder = FrameDecoder()
-            texts = list(dict.fromkeys(c.text for c in decoder.decode(item.image)))
+    """source -> decoder -> facade, until the input ends or ``stop`` is set."""
+    for item, texts in frame_texts(source, on_frame=on_frame, stop=stop):
         for text in texts:
             if repeat.fresh(text, item):
                 try:
