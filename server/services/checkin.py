@@ -178,7 +178,7 @@ def _zone_facts(event: Event, zone: Zone, day: dt.date, lock: bool) -> ZoneFacts
     if zone.capacity is not None:
         if lock:  # serialise entries into a zone with a capacity, or two could overfill it
             db.session.execute(select(Zone.id).where(Zone.id == zone.id).with_for_update())
-        occupancy = setup.occupancy(event).get(zone.id, 0)
+        occupancy = setup.zone_occupancy(zone.id, day)
     return ZoneFacts(allow_reentry=zone.allow_reentry, capacity=zone.capacity, occupancy=occupancy)
 
 

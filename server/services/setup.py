@@ -96,6 +96,14 @@ def occupancy(event: Event, now: dt.datetime | None = None) -> dict[int, int]:
     return {zone_id: count for zone_id, count in rows}
 
 
+def zone_occupancy(zone_id: int, day: dt.date) -> int:
+    """People inside one zone on one event day: the capacity check counts only this."""
+    return int(db.session.scalar(
+        select(func.count()).select_from(Presence)
+        .where(Presence.zone_id == zone_id, Presence.inside.is_(True), Presence.day == day)
+    ) or 0)
+
+
 def list_zones(event: Event) -> list[Zone]:
     return list(db.session.scalars(select(Zone).where(Zone.event_id == event.id).order_by(Zone.slot)))
 
