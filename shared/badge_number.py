@@ -30,14 +30,23 @@ def format_badge_number(badge_id: int) -> str:
     return f"{body}-{_luhn_digit(body)}"
 
 
+_ASCII_DIGITS = frozenset("0123456789")
+
+
 def parse_badge_number(text: str) -> int:
-    """Accept ``123456-7``, ``1234567`` or with spaces; raise ``BadBadgeNumber``."""
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) < 7 or len(digits) != len("".join(text.split()).replace("-", "")):
-        raise BadBadgeNumber(f"not a badge number: {text!r}")
+    """Accept ``123456-7``, ``1234567`` or with spaces; raise ``BadBadgeNumber``.
+
+    The one typed-number parser for server and gate. ASCII digits only: ``str.isdigit``
+    also accepts ``²`` or Arabic-Indic digits, which ``int()`` then refuses or reads
+    differently; a badge number is printed in ASCII and typed on a keypad.
+    """
+    compact = "".join(text.split()).replace("-", "")
+    if len(compact) < 7 or len(compact) > 16 or not set(compact) <= _ASCII_DIGITS:
+        raise BadBadgeNumber(f"not a badge number: {text[:40]!r}")
+    digits = compact
     body, check = digits[:-1], int(digits[-1])
     if _luhn_digit(body) != check:
-        raise BadBadgeNumber(f"check digit does not match: {text!r}")
+        raise BadBadgeNumber(f"check digit does not match: {text[:40]!r}")
     return int(body)
 
 

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .errors import BadSignature, NotABadge, UnknownKey
+from .masks import MAX_DAYS, MAX_ZONE_SLOTS, days_mask, days_of, mask_of, slots_of
 
 PREFIX = "ADM1"
 _PAYLOAD = struct.Struct(">BIBHI")
@@ -37,8 +38,6 @@ _SIG_LEN = 64
 _RAW_LEN = _PAYLOAD.size + _SIG_LEN
 _BODY_LEN = 118  # smallest n with 36**n >= 256**76
 TOKEN_LENGTH = len(PREFIX) + _BODY_LEN
-MAX_DAYS = 16
-MAX_ZONE_SLOTS = 32
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ALPHABET = frozenset(_DIGITS)
 _MAX_VALUE = 1 << (8 * _RAW_LEN)
@@ -120,20 +119,6 @@ def normalize_code(text: str) -> str:
     return "".join(text.split()).upper()
 
 
-def _days_mask(days: Iterable[dt.date], day_zero: dt.date) -> int:
-    mask = 0
-    for day in days:
-        offset = (day - day_zero).days
-        if not 0 <= offset < MAX_DAYS:
-            raise ValueError(f"{day} is outside the {MAX_DAYS} days from {day_zero}")
-        mask |= 1 << offset
-    return mask
-
-
-def _days_from_mask(mask: int, day_zero: dt.date) -> frozenset[dt.date]:
-    return frozenset(day_zero + dt.timedelta(days=i) for i in range(MAX_DAYS) if mask >> i & 1)
-
-
 def _to_base36(raw: bytes) -> str:
     value = int.from_bytes(raw, "big")
     digits = []
@@ -145,12 +130,8 @@ def _to_base36(raw: bytes) -> str:
 
 def encode_token(claims: BadgeClaims, key: SigningKey, day_zero: dt.date) -> str:
     """Sign ``claims`` with ``key`` (its id is written into the token)."""
-    zones = 0
-    for slot in claims.zone_slots:
-        if not 0 <= slot < MAX_ZONE_SLOTS:
-            raise ValueError(f"zone slot {slot} outside 0..{MAX_ZONE_SLOTS - 1}")
-        zones |= 1 << slot
-    days = _days_mask(claims.valid_days, day_zero)
+    zones = mask_of(claims.zone_slots)
+    days = days_mask(claims.valid_days, day_zero)
     payload = _PAYLOAD.pack(key.key_id, claims.badge_id, claims.revision, days, zones)
     signature = key.private_key.sign(PREFIX.encode() + payload)
     return PREFIX + _to_base36(payload + signature)
@@ -174,8 +155,8 @@ def parse_token(text: str, day_zero: dt.date) -> ParsedToken:
         key_id=key_id,
         badge_id=badge_id,
         revision=revision,
-        valid_days=_days_from_mask(days, day_zero),
-        zone_slots=frozenset(i for i in range(MAX_ZONE_SLOTS) if zones >> i & 1),
+        valid_days=days_of(days, day_zero),
+        zone_slots=slots_of(zones),
     )
     return ParsedToken(claims, PREFIX.encode() + payload, signature)
 
