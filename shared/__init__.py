@@ -5,7 +5,16 @@ No Flask, no OpenCV, no database here.
 
 from .badge_number import BadBadgeNumber, format_badge_number, parse_badge_number
 from .errors import BadSignature, NotABadge, SealedRecordError, SharedError, TokenError, UnknownKey
-from .masks import MAX_DAYS, MAX_ID, MAX_ZONE_SLOTS, day_offsets_of, days_mask, days_of, mask_of, slots_of
+from .masks import (
+    MAX_DAYS,
+    MAX_ID,
+    MAX_ZONE_SLOTS,
+    day_offsets_of,
+    days_mask,
+    days_of,
+    mask_of,
+    slots_of,
+)
 from .policy import BadgeFacts, Decision, Direction, GateFacts, ZoneFacts, decide, event_day
 from .reasons import DENY_PRECEDENCE, REASON_TEXT, Reason, Verdict
 from .sealed import open_record, seal_record

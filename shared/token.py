@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .errors import BadSignature, NotABadge, UnknownKey
-from .masks import MAX_DAYS, MAX_ZONE_SLOTS, days_mask, days_of, mask_of, slots_of
+from .masks import days_mask, days_of, mask_of, slots_of
 
 PREFIX = "ADM1"
 _PAYLOAD = struct.Struct(">BIBHI")

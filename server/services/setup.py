@@ -9,7 +9,7 @@ from flask import g, has_app_context
 from sqlalchemy import and_, func, select
 
 from shared import Direction, event_day
-from shared.token import MAX_DAYS, MAX_ZONE_SLOTS
+from shared.masks import MAX_DAYS, MAX_ZONE_SLOTS
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
