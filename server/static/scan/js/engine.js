@@ -98,6 +98,11 @@ export class ScanEngine {
     const gate = this.enrolment.gate;
     const scan = { scan_id: crypto.randomUUID(), code, gate: gate.name, direction: gate.direction,
       scanned_at: localIso(now) };
+    // The offline answer is worked out while the server is asked (it only reads), so a
+    // dead link costs the budget and nothing more.
+    const offline = this._cache().then((cache) => decideOffline({
+      code, gate, now, subtle: this.subtle, verify: this.verify, cache }));
+    offline.catch(() => {});
     if (this.online && !this.revoked) {
       const left = BUDGET_MS - (performance.now() - started);
       try {
@@ -118,8 +123,7 @@ export class ScanEngine {
         // the batch upload will record it (or say why not).
       }
     }
-    const { verdict, presence } = await decideOffline({
-      code, gate, now, subtle: this.subtle, verify: this.verify, cache: await this._cache() });
+    const { verdict, presence } = await offline;
     await this.store.recordVerdict(
       { ...scan, offline_verdict: verdict.verdict, offline_reason: verdict.reason }, presence);
     this.queued = await this.store.queuedCount();
