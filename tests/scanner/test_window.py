@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageGrab
 
 from scanner_client.app import GateApp
-from tests.support.gate import Badge, revoke, wait_for
+from tests.support.gate import Badge, GateFactory, revoke, wait_for
 from tests.support.live import ROOT, LiveServer
 from tests.support.tools import require
 
@@ -50,7 +50,7 @@ def badge_photo(server: LiveServer, badge_id: int) -> Image.Image:
 
 
 def test_window_admit_and_deny_screenshots(
-    display: str, gate_app: Callable[..., GateApp], gate_server: LiveServer,
+    display: str, gate_app: GateFactory, gate_server: LiveServer,
     make_badge: Callable[..., Badge],
 ) -> None:
     import tkinter as tk
@@ -62,7 +62,7 @@ def test_window_admit_and_deny_screenshots(
     app = gate_app()
     root = tk.Tk()
     try:
-        window = GateWindow(root, app)
+        window = GateWindow(root, app, gate_app.workers_of(app))
         shots = {}
         for label, badge, expected in (("admit", chinese, "admit"), ("deny", arabic, "deny")):
             window.camera = badge_photo(gate_server, badge.badge_id)
