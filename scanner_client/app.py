@@ -62,6 +62,7 @@ class Settings:
     sync_interval_s: float = 10.0
     sync_request_s: float = 8.0  # one sync request's deadline (a hung link holds no longer)
     heartbeat_interval_s: float = 15.0
+    camera_silence_s: float = 5.0  # a live camera silent this long is shown as lost
 
 
 @dataclass

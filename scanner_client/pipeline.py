@@ -21,15 +21,12 @@ from .source import FrameSource, RepeatFilter, SourceItem
 if TYPE_CHECKING:
     from .app import GateApp
 
-NO_PICTURE_S = 5.0  # a live camera silent this long is shown as lost
-
-
 class CameraWatch:
     """Shows a live camera that stopped giving pictures (unplugged, taken by another
     program, a hung driver: the read blocks rather than fails) and clears it when
     pictures come back."""
 
-    def __init__(self, app: GateApp, silence_s: float = NO_PICTURE_S) -> None:
+    def __init__(self, app: GateApp, silence_s: float) -> None:
         self.app = app
         self.silence_s = silence_s
         self.last = time.monotonic()

@@ -86,7 +86,7 @@ class WorkerManager:
     ) -> Worker:
         """The scan loop on its own supervised thread, until the input ends. A live camera
         that fails is shown and opened again (it may be plugged back in)."""
-        watch = CameraWatch(self.app)
+        watch = CameraWatch(self.app, self.app.settings.camera_silence_s)
 
         def step() -> object:
             scan_loop(self.app, source, repeat, on_outcome, on_frame, self._stop, watch)

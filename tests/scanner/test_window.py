@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageGrab
 
-from scanner_client.app import GateApp
 from tests.support.gate import Badge, GateFactory, revoke, wait_for
 from tests.support.live import ROOT, LiveServer
 from tests.support.tools import require

@@ -104,11 +104,12 @@ class GateFactory:
 
     def __call__(self, gate: str = GATE, budget_ms: float = 300.0, name: str = "a",
                  workers: bool = True, clock: Callable[[], dt.datetime] | None = None,
-                 staff: bool = False) -> GateApp:
+                 staff: bool = False, camera_silence_s: float = 5.0) -> GateApp:
         settings = Settings(server=self.proxy.url, token=self.server.tokens["gate"], gate=gate,
                             data_dir=self.tmp_path / name, budget_ms=budget_ms,
                             probe_interval_s=0.1, sync_interval_s=0.5, sync_request_s=2.0,
-                            staff_token=self.server.tokens["security"] if staff else None)
+                            staff_token=self.server.tokens["security"] if staff else None,
+                            camera_silence_s=camera_silence_s)
         app = GateApp(settings, clock=clock) if clock else GateApp(settings)
         app.start()
         manager = WorkerManager(app)
