@@ -48,12 +48,13 @@ def gate_server() -> Iterator[LiveServer]:
     server.stop()
 
 
-def issue_badge(server: LiveServer, name: str | None = None) -> Badge:
+def issue_badge(server: LiveServer, name: str | None = None, organization: str = "Test Org"
+                ) -> Badge:
     admin = server.session("admin")
     name = name or next(NAMES)
     n = next(_SEQ)
     r = admin.post(f"{server.url}/api/v1/attendees", timeout=10, json={
-        "name": name, "email": f"gate{n}-{id(server)}@test.example", "organization": "Test Org",
+        "name": name, "email": f"gate{n}-{id(server)}@test.example", "organization": organization,
         "access_level": "VIP Guest",
     })
     r.raise_for_status()
@@ -65,7 +66,7 @@ def issue_badge(server: LiveServer, name: str | None = None) -> Badge:
 
 @pytest.fixture
 def make_badge(gate_server: LiveServer) -> Callable[..., Badge]:
-    return lambda name=None: issue_badge(gate_server, name)
+    return lambda name=None, organization="Test Org": issue_badge(gate_server, name, organization)
 
 
 def revoke(server: LiveServer, badge_id: int) -> None:
