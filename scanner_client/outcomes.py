@@ -64,6 +64,7 @@ class GateVerdict:
     organization: str | None = None
     access_level: str | None = None
     badge_id: int | None = None
+    badge_number: str | None = None  # printed on the badge: what a deny shows instead of a name
     typed_number: bool = False  # a badge number typed by staff, not a scanned code
     set_aside: bool = False  # the server refuses this scan: kept on the gate, not retried
 
@@ -79,6 +80,7 @@ class GateVerdict:
             out["name"] = self.name
         if self.badge_id is not None:
             out["badge_id"] = self.badge_id
+            out["badge_number"] = self.badge_number
         if self.typed_number:
             out["typed"] = True
             out["message"] = self.message

@@ -26,9 +26,11 @@ from shared import (
     PublicKey,
     SealedRecordError,
     TokenError,
+    Verdict,
     ZoneFacts,
     decide,
     event_day,
+    format_badge_number,
     open_record,
     parse_badge_number,
     slots_of,
@@ -100,14 +102,16 @@ class OnlineClient:
             raise
         except ValidationError as exc:
             raise ServerUnreachable("Bad answer", _first_error(exc)) from exc
-        attendee, badge = answer.attendee, answer.badge
+        # Only an admit shows who the person is, whatever a server sends with a deny.
+        attendee = answer.attendee if answer.verdict is Verdict.ADMIT else None
+        badge = answer.badge
         return GateVerdict(
             scan_id=scan_id, verdict=answer.verdict, reason=answer.reason, mode="online",
             message=answer.message or REASON_TEXT.get(answer.reason, ""),
             name=attendee.name if attendee else None,
             organization=attendee.organization if attendee else None,
             access_level=attendee.access_level if attendee else None,
-            badge_id=badge.id if badge else None,
+            badge_id=badge.id if badge else None, badge_number=badge.number if badge else None,
         )
 
     def probe(self, timeout_s: float) -> bool:
@@ -184,7 +188,9 @@ class OfflineValidator:
         presence = None
         if isinstance(claims, BadgeClaims):
             verdict.badge_id = claims.badge_id
-            if typed is None:
+            verdict.badge_number = format_badge_number(claims.badge_id)
+            if typed is None and decision.admitted:
+                # Only an admit shows who the person is: a deny shows reason and number.
                 _open_personal(verdict, code, sealed)
             if decision.admitted:
                 presence = PresenceChange.after_admit(claims.badge_id, gate, today, now)

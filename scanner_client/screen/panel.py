@@ -86,6 +86,9 @@ def render_verdict(verdict: Outcome | None, width: int, height: int) -> Image.Im
         size = fit_size(verdict.name, width - 60, 64, bold=True)
         y = draw_text(draw, (width // 2, y), verdict.name, size, WHITE, bold=True,
                       anchor_center=True) + 14
+    elif verdict.badge_number:
+        y = draw_text(draw, (width // 2, y), f"Badge {verdict.badge_number}", 40, WHITE,
+                      anchor_center=True) + 14
     details = " · ".join(p for p in (verdict.organization, verdict.access_level) if p)
     if details:
         size = fit_size(details, width - 60, 36)

@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from fontTools.ttLib import TTCollection, TTFont
-
 from PIL import Image, ImageDraw, ImageFont
 
 _FONT_DIRS = [Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/opentype/noto")]
