@@ -102,25 +102,28 @@ def render_verdict(verdict: Outcome | None, width: int, height: int) -> Image.Im
 
 
 def render_status(state: GateState, width: int, height: int = 56) -> Image.Image:
+    """Two lines: the gate, its mode and its queues; below, what staff must act on (the
+    clock, the last error), so neither can push the other off the screen."""
     offline = state.mode == "offline"
     image = blank(width, height, (120, 80, 0) if offline else (30, 30, 30))
     draw = ImageDraw.Draw(image)
     left = f"Gate: {state.gate}   "
     left += (f"OFFLINE – deciding from cache, {state.queued} scans waiting to upload"
              if offline else f"ONLINE   queued: {state.queued}")
-    draw_text(draw, (16, 12), left, 24, WHITE, bold=offline)
     if state.set_aside:
-        left += f"   set aside: {state.set_aside}"
+        left += f"   set aside (refused by the server): {state.set_aside}"
     notes = []
     if state.clock_warning:
         notes.append(f"CLOCK: {state.clock_note} – fix the time" if state.clock_note
                      else "CLOCK OFF by over a minute – check the time")
     if state.last_error is not None:
-        notes.append(f"{state.last_error.title}: {state.last_error.message}"[:90])
+        notes.append(f"{state.last_error.title}: {state.last_error.message}")
+    top = 4 if notes else 14
+    draw_text(draw, (16, top), left, fit_size(left, width - 32, 22, bold=offline), WHITE,
+              bold=offline)
     if notes:
         text = " | ".join(notes)
-        size = fit_size(text, width // 2, 22)
-        draw_text(draw, (width - measure(text, size)[0] - 16, 14), text, size, (255, 220, 120))
+        draw_text(draw, (16, 31), text, fit_size(text, width - 32, 17, minimum=11), (255, 220, 120))
     return image
 
 
