@@ -4,6 +4,7 @@ leaks between tests), gate apps in process and as subprocesses, the fault proxy.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import subprocess
@@ -47,12 +48,13 @@ def gate_server() -> Iterator[LiveServer]:
     server.stop()
 
 
-def issue_badge(server: LiveServer, name: str | None = None) -> Badge:
+def issue_badge(server: LiveServer, name: str | None = None, organization: str = "Test Org"
+                ) -> Badge:
     admin = server.session("admin")
     name = name or next(NAMES)
     n = next(_SEQ)
     r = admin.post(f"{server.url}/api/v1/attendees", timeout=10, json={
-        "name": name, "email": f"gate{n}-{id(server)}@test.example", "organization": "Test Org",
+        "name": name, "email": f"gate{n}-{id(server)}@test.example", "organization": organization,
         "access_level": "VIP Guest",
     })
     r.raise_for_status()
@@ -64,7 +66,7 @@ def issue_badge(server: LiveServer, name: str | None = None) -> Badge:
 
 @pytest.fixture
 def make_badge(gate_server: LiveServer) -> Callable[..., Badge]:
-    return lambda name=None: issue_badge(gate_server, name)
+    return lambda name=None, organization="Test Org": issue_badge(gate_server, name, organization)
 
 
 def revoke(server: LiveServer, badge_id: int) -> None:
@@ -93,35 +95,59 @@ def proxy(gate_server: LiveServer) -> Iterator[FaultProxy]:
     fp.close()
 
 
-@pytest.fixture
-def gate_app(tmp_path: Path, gate_server: LiveServer, proxy: FaultProxy
-             ) -> Iterator[Callable[..., GateApp]]:
-    """Started gate apps (enrolled and synced through the proxy), with their workers."""
-    made: list[tuple[GateApp, WorkerManager]] = []
+class GateFactory:
+    """Makes started gate apps (enrolled and synced through the proxy), each with its
+    WorkerManager (started unless ``workers=False``); stops and closes them all after."""
 
-    def factory(gate: str = GATE, budget_ms: float = 300.0, name: str = "a",
-                workers: bool = True) -> GateApp:
-        app = GateApp(Settings(server=proxy.url, token=gate_server.tokens["gate"], gate=gate,
-                               data_dir=tmp_path / name, budget_ms=budget_ms,
-                               probe_interval_s=0.1, sync_interval_s=0.5,
-                               sync_request_s=2.0))
+    def __init__(self, tmp_path: Path, server: LiveServer, proxy: FaultProxy) -> None:
+        self.tmp_path, self.server, self.proxy = tmp_path, server, proxy
+        self.made: list[tuple[GateApp, WorkerManager]] = []
+
+    def __call__(self, gate: str = GATE, budget_ms: float = 300.0, name: str = "a",
+                 workers: bool = True, clock: Callable[[], dt.datetime] | None = None,
+                 staff: bool = False, camera_silence_s: float = 5.0) -> GateApp:
+        settings = Settings(server=self.proxy.url, token=self.server.tokens["gate"], gate=gate,
+                            data_dir=self.tmp_path / name, budget_ms=budget_ms,
+                            probe_interval_s=0.1, sync_interval_s=0.5, sync_request_s=2.0,
+                            staff_token=self.server.tokens["security"] if staff else None,
+                            camera_silence_s=camera_silence_s)
+        app = GateApp(settings, clock=clock) if clock else GateApp(settings)
         app.start()
         manager = WorkerManager(app)
         if workers:
             manager.start()
-        made.append((app, manager))
+        self.made.append((app, manager))
         return app
 
+    def workers_of(self, app: GateApp) -> WorkerManager:
+        return next(m for a, m in self.made if a is app)
+
+    def close(self) -> None:
+        for app, manager in self.made:
+            manager.stop()
+            app.close()
+
+
+@pytest.fixture
+def gate_app(tmp_path: Path, gate_server: LiveServer, proxy: FaultProxy) -> Iterator[GateFactory]:
+    factory = GateFactory(tmp_path, gate_server, proxy)
     yield factory
-    for app, manager in made:
-        manager.stop()
-        app.close()
+    factory.close()
 
 
 def run_gate(server_url: str, token: str, source: str, data_dir: Path, *, gate: str = GATE,
              budget_ms: float = 300, timeout_s: float = 120, extra: tuple[str, ...] = ()
              ) -> list[dict[str, object]]:
     """The real CLI, headless; returns its verdict lines."""
+    return run_gate_to_end(server_url, token, source, data_dir, gate=gate, budget_ms=budget_ms,
+                           timeout_s=timeout_s, extra=extra)[0]
+
+
+def run_gate_to_end(server_url: str, token: str, source: str, data_dir: Path, *,
+                    gate: str = GATE, budget_ms: float = 300, timeout_s: float = 120,
+                    extra: tuple[str, ...] = ()
+                    ) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """The real CLI, headless; its verdict lines and its closing ``{"event": "end"}`` line."""
     proc = subprocess.run(
         [sys.executable, "-m", "scanner_client", "--server", server_url, "--token", token,
          "--gate", gate, "--source", source, "--data-dir", str(data_dir), "--headless",
@@ -129,7 +155,9 @@ def run_gate(server_url: str, token: str, source: str, data_dir: Path, *, gate: 
         cwd=ROOT, capture_output=True, text=True, timeout=timeout_s,
     )
     assert proc.returncode == 0, proc.stderr
-    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    ends = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith('{"event": "end"')]
+    assert len(ends) == 1, proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()], ends[0]
 
 
 def wait_for(condition: Callable[[], object], timeout_s: float, what: str) -> None:
