@@ -43,6 +43,8 @@ class LevelList(BaseModel):
 class SyncQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=60)
     limit: int = Field(default=sync.DEFAULT_PAGE, ge=1, le=sync.MAX_PAGE)
+    gate: str | None = Field(default=None, max_length=120,
+                             description="a LAN gate's own gate: its zone's presence comes along")
 
 
 @endpoint(bp, "/zones", "GET", roles=SETUP_READERS, response=ZoneList,
@@ -98,7 +100,7 @@ def post_level(who: Principal, body: AccessLevelIn) -> AccessLevelOut:
           summary="Keys and badge records changed since the cursor")
 def get_sync(who: Principal, query: SyncQuery) -> SyncOut:
     event = setup.current_event()
-    out = sync.feed(event, query.cursor, query.limit)
+    out = sync.feed(event, query.cursor, query.limit, gate=query.gate)
     if who.device is not None and not out.more:
         device = who.device
         write(lambda: setattr(devices.get(device.id), "last_sync_at", utcnow()))
@@ -114,4 +116,4 @@ def post_heartbeat(who: Principal, body: HeartbeatIn) -> HeartbeatOut:
     device_id = who.device.id
     skew = write(lambda: devices.heartbeat(event, devices.get(device_id), body))
     return HeartbeatOut(server_time=utcnow(), clock_skew_s=skew,
-                        clock_warning=abs(skew) > devices.CLOCK_WARNING_S)
+                        clock_warning=abs(skew) > devices.CLOCK_WARNING_S, device_id=device_id)

@@ -216,9 +216,14 @@ def _decide_and_log(
             if offline and locked.badge.revision == claims.revision and locked.badge.status != "active":
                 # Judge an offline scan by what was true when it happened.
                 revoked = locked.revoked_at is not None and locked.revoked_at <= scanned_at
+            inside = locked.inside and locked.presence_day == day
+            if offline and scan_in.mode == "lan":
+                # A LAN leader ordered this scan against its group's presence log; judge it
+                # by that order, not by which gate's upload happened to arrive first.
+                inside = _lan_inside(direction, scan_in.offline_reason, inside)
             facts = BadgeFacts(
                 revoked=revoked,
-                inside=locked.inside and locked.presence_day == day,
+                inside=inside,
                 zone_slots=frozenset(i for i in range(32) if locked.zone_mask >> i & 1),
                 valid_days=frozenset(_mask_days(event, locked.day_mask)),
             )
@@ -257,7 +262,8 @@ def _decide_and_log(
         "verdict": shown.verdict.value,
         "reason": shown.reason.value,
         "server_reason": server.reason.value,
-        "mode": "offline" if offline else "online",
+        "mode": (scan_in.mode or "offline") if offline else "online",
+        "lan_seq": scan_in.lan_seq if offline else None,
         "scanned_at": scanned_at,
         "received_at": now,
         "conflict": conflict,
@@ -270,6 +276,16 @@ def _decide_and_log(
     if conflict:
         alerts.raise_for(event, scan, holder)
     return ScanResult(scan, gate, holder, locked.badge if locked else None, duplicate=False)
+
+
+def _lan_inside(direction: Direction, reason: Reason | None, otherwise: bool) -> bool:
+    """Whether the badge was inside when the leader ordered the scan, from the reason
+    the gate showed (the leader's presence is the one fact it adds to the decision)."""
+    if direction is Direction.OUT:
+        return reason is Reason.OK if reason in (Reason.OK, Reason.NOT_INSIDE) else otherwise
+    if reason is Reason.ALREADY_INSIDE:
+        return True
+    return False if reason is Reason.OK else otherwise
 
 
 def _move_presence(

@@ -1,0 +1,108 @@
+"""LAN mode: real gate processes on loopback, the server blackholed by the fault proxy.
+One badge at two entrances at once is admitted once; presence from before the drop holds;
+after the uplink returns every scan is on the server once, with no false alert."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from tests.support.faultproxy import FaultProxy
+from tests.support.gate import (  # noqa: F401
+    Badge,
+    alerts,
+    gate_server,
+    make_badge,
+    proxy,
+    server_scans,
+)
+from tests.support.lan import (  # noqa: F401
+    ENTRANCES,
+    EXIT,
+    NORTH,
+    LanGroup,
+    lan_group,
+    wait_until,
+)
+from tests.support.live import LiveServer
+
+ROUNDS = 12
+
+
+def post_scan(server: LiveServer, code: str, gate: str) -> dict[str, Any]:
+    import uuid
+
+    r = server.session("admin").post(f"{server.url}/api/v1/scans", timeout=10, json={
+        "scan_id": str(uuid.uuid4()), "code": code, "gate": gate})
+    r.raise_for_status()
+    return dict(r.json())
+
+
+def synced_since(server: LiveServer, device_ids: list[int], moment: str) -> bool:
+    devices = server.session("admin").get(f"{server.url}/api/v1/devices", timeout=10).json()
+    seen = {d["id"]: d["last_sync_at"] for d in devices["devices"]}
+    return all(seen.get(d) and seen[d] > moment for d in device_ids)
+
+
+def scans_by_id(server: LiveServer) -> dict[str, dict[str, Any]]:
+    rows = [*server_scans(server, ENTRANCES[0], 5000), *server_scans(server, ENTRANCES[1], 5000),
+            *server_scans(server, EXIT, 5000)]
+    ids = Counter(str(r["scan_id"]) for r in rows)
+    assert max(ids.values(), default=1) == 1  # nothing counted twice
+    return {str(r["scan_id"]): r for r in rows}
+
+
+def test_one_badge_at_two_entrances_is_admitted_once_and_the_server_agrees(
+    lan_group: LanGroup, proxy: FaultProxy, gate_server: LiveServer,  # noqa: F811
+    make_badge: Callable[..., Badge],  # noqa: F811
+) -> None:
+    badge, before = make_badge(), make_badge()
+    a = lan_group.start("a", ENTRANCES[0])
+    b = lan_group.start("b", ENTRANCES[1])
+    x = lan_group.start("x", EXIT)
+    lan_group.wait_linked([a, b, x])
+    # Entered at a third entrance while online: the group must know after the drop.
+    entered = post_scan(gate_server, before.code, NORTH)
+    assert entered["verdict"] == "admit"
+    wait_until(lambda: synced_since(gate_server, list(lan_group.devices.values()),
+                                    entered["scanned_at"]), 30, "every gate to sync after it")
+
+    proxy.set_mode("blackhole")
+    a.send(before.code)
+    b.send(before.code)
+    refused = [a.result(), b.result()]
+    assert [(v["verdict"], v["reason"], v["mode"]) for v in refused] == [
+        ("deny", "already_inside", "lan")] * 2
+
+    shown: list[dict[str, Any]] = [*refused]
+    for _ in range(ROUNDS):
+        a.send(badge.code)
+        b.send(badge.code)
+        pair = [a.result(), b.result()]
+        assert all(v["mode"] == "lan" and not v.get("degraded") for v in pair), pair
+        assert sorted(v["verdict"] for v in pair) == ["admit", "deny"], pair
+        assert next(v for v in pair if v["verdict"] == "deny")["reason"] == "already_inside"
+        out = x.scan(badge.code)
+        assert (out["verdict"], out["reason"], out["mode"]) == ("admit", "ok", "lan")
+        shown += [*pair, out]
+    seqs = [v["lan_seq"] for v in shown if v["verdict"] == "admit"]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)  # one order for the group
+    final = a.scan(badge.code)  # in once more: the server must end with the badge inside
+    assert (final["verdict"], final["mode"]) == ("admit", "lan")
+    shown.append(final)
+
+    proxy.set_mode("pass")
+    for gate in (a, b, x):
+        assert gate.finish()["queued"] == 0
+    on_server = scans_by_id(gate_server)
+    assert {str(v["scan_id"]) for v in shown} <= set(on_server)  # none lost
+    for v in shown:
+        row = on_server[str(v["scan_id"])]
+        assert (row["mode"], row["verdict"], row["lan_seq"]) == ("lan", v["verdict"], v.get("lan_seq"))
+    badge_alerts = [al for al in alerts(gate_server)
+                    if al["badge_id"] in (badge.badge_id, before.badge_id)]
+    assert badge_alerts == []  # entry, exit, entry across gates: no false alert
+    inside = gate_server.session("security").get(
+        f"{gate_server.url}/api/v1/attendees/{badge.attendee_id}", timeout=10).json()["inside"]
+    assert [p["zone"] for p in inside] == ["Opening Ceremony Hall"]
