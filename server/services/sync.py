@@ -142,6 +142,7 @@ def zone_presence(event: Event, gate_ref: str, now: dt.datetime) -> list[Presenc
     gate = setup.resolve_gate(event, gate_ref)
     rows = db.session.execute(
         select(Badge.id, Presence.since)
+        .select_from(Presence)
         .join(Badge, Badge.attendee_id == Presence.attendee_id)
         .where(Presence.zone_id == gate.zone_id, Presence.inside.is_(True),
                Presence.day == setup.today(event, now), Badge.event_id == event.id)
