@@ -108,6 +108,7 @@ class LanNode:
         self._started = time.monotonic()
         self._last_tick = self._started
         self._link_until = self._started + 2.0
+        self._relink = False  # after a pause: wait out the window even if peers are heard
         self._linked = threading.Event()
         self._shown: LanStatus | None = None
 
@@ -274,12 +275,14 @@ class LanNode:
         now = time.monotonic()
         if now - self._last_tick <= LEASE_S:
             return False
-        if self.leader == self.device_id:
-            # The others may have a new leader by now: step down and listen (a lease long)
-            # before answering anything or standing again.
-            log.warning("paused %.1f s: stepping down as LAN leader", now - self._last_tick)
-            self.leader = None
+        if self._link_until < now:
+            # The others may have a new leader by now: step down and listen a lease long
+            # (what sat in the socket meanwhile is old news) before answering or standing.
+            log.warning("paused %.1f s: stepping down, listening again", now - self._last_tick)
+            if self.leader == self.device_id:
+                self.leader = None
             self._link_until = now + LEASE_S
+            self._relink = True
         return True
 
     def _elect(self, now: float) -> None:
@@ -291,8 +294,9 @@ class LanNode:
             log.info("LAN leader %s lost", self.leader)
             self.leader = None
         heard_all = self.configured <= {p.addr for p in live.values()}
-        if now < self._link_until and not heard_all:
+        if now < self._link_until and (self._relink or not heard_all):
             return  # still linking: do not start a group of one beside a running group
+        self._relink = False
         assert self.device_id is not None
         best = min([(-self.last_seq, self.device_id),
                     *[(-p.last_seq, d) for d, p in live.items()]])

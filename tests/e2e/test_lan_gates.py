@@ -46,8 +46,7 @@ def synced_since(server: LiveServer, device_ids: list[int], moment: str) -> bool
 
 
 def scans_by_id(server: LiveServer) -> dict[str, dict[str, Any]]:
-    rows = [*server_scans(server, ENTRANCES[0]), *server_scans(server, ENTRANCES[1]),
-            *server_scans(server, EXIT)]
+    rows = [row for gate in (*ENTRANCES, EXIT, NORTH) for row in server_scans(server, gate)]
     ids = Counter(str(r["scan_id"]) for r in rows)
     assert max(ids.values(), default=1) == 1  # nothing counted twice
     return {str(r["scan_id"]): r for r in rows}
