@@ -49,6 +49,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--lan-host", default="0.0.0.0", help="address the LAN port binds to")
     p.add_argument("--peer", action="append", default=[], metavar="HOST:PORT",
                    help="a peer gate's LAN address (repeatable)")
+    p.add_argument("--no-mdns", action="store_true",
+                   help="LAN mode without mDNS: peers from --peer (and those who link to us)")
     p.add_argument("--sync-s", type=float, default=10.0, help="seconds between syncs")
     return p.parse_args(argv)
 
@@ -79,7 +81,7 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
                     budget_ms=args.budget_ms, staff_token=args.staff_token,
                     durable=not args.fast_disk, sync_interval_s=args.sync_s,
                     lan_port=args.lan_port, lan_host=args.lan_host,
-                    peers=[parse_peer(p) for p in args.peer])
+                    peers=[parse_peer(p) for p in args.peer], mdns=not args.no_mdns)
 
 
 def parse_peer(text: str) -> tuple[str, int]:

@@ -72,6 +72,7 @@ class Settings:
     lan_port: int | None = None  # LAN mode (0: any free port); None: decide alone offline
     lan_host: str = "0.0.0.0"
     peers: list[tuple[str, int]] = field(default_factory=list)
+    mdns: bool = True  # LAN mode: announce this gate and find peers by mDNS too
 
 
 @dataclass
@@ -145,7 +146,7 @@ class GateApp:
         try:
             self.lan = LanGate(self.store, self.offline, gate, self.settings.data_dir,
                                self.settings.lan_host, self.settings.lan_port or 0,
-                               self.settings.peers)
+                               self.settings.peers, self.settings.mdns)
         except OSError as exc:
             raise EnrolmentError("Cannot open the LAN port", str(exc)) from exc
         self.sync.lan_gate = (gate.name, gate.zone_slot)

@@ -65,10 +65,18 @@ class WorkerManager:
     def start(self) -> WorkerManager:
         for worker in self.workers:
             self._spawn(worker)
+        discovery = self.app.lan.discovery if self.app.lan is not None else None
+        if discovery is not None:
+            try:
+                discovery.start()  # zeroconf's own threads, stopped in stop()
+            except OSError as exc:  # no multicast here: --peer still works
+                self.app.report_error("mdns", ScannerError("No mDNS", str(exc)))
         return self
 
     def stop(self, timeout_s: float = 2.0) -> None:
         self._stop.set()
+        if self.app.lan is not None and self.app.lan.discovery is not None:
+            self.app.lan.discovery.stop()
         for worker in self.workers:
             if worker.wake is not None:
                 worker.wake.set()

@@ -19,6 +19,7 @@ from shared.schemas import ScanMode
 from ..outcomes import GateSetup, GateVerdict, PresenceChange
 from ..store import GateStore
 from ..verdicts import OfflineValidator
+from .discovery import Discovery
 from .node import LanNode, LanStatus
 from .wire import DeviceKey
 
@@ -34,11 +35,13 @@ class LanDecision:
 
 class LanGate:
     def __init__(self, store: GateStore, offline: OfflineValidator, gate: GateSetup,
-                 data_dir: Path, host: str, port: int, peers: list[tuple[str, int]]) -> None:
+                 data_dir: Path, host: str, port: int, peers: list[tuple[str, int]],
+                 mdns: bool = True) -> None:
         self.store = store
         self.offline = offline
         self.key = DeviceKey.load_or_make(data_dir)
         self.node = LanNode(self.key, gate.name, host, port, peers, self._inside, self._apply)
+        self.discovery = Discovery(self.node, host) if mdns else None
         self.refresh()
 
     @property

@@ -136,6 +136,15 @@ class LanNode:
         a leader, so two gates started together do not each begin as their own leader."""
         return self._linked.wait(timeout_s)
 
+    def add_peer(self, addr: Addr) -> None:
+        """A peer announced on the LAN (mDNS): heard from before the first decision, like
+        a configured one, if it answers within the start-up wait."""
+        with self._lock:
+            if addr[1] == self.port and addr[0] in ("127.0.0.1", self.sock.getsockname()[0]):
+                return
+            self.addrs.add(addr)
+            self.configured.add(addr)
+
     def close(self) -> None:
         self.sock.close()
 

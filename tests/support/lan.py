@@ -29,10 +29,11 @@ NORTH = "Opening Ceremony Hall LAN North"  # a third entrance, outside the group
 Line = dict[str, Any]
 
 
-def ensure_gates(server: LiveServer) -> None:
+def ensure_gates(server: LiveServer, more: tuple[str, ...] = ()) -> None:
     admin = server.session("admin")
     have = {g["name"] for g in admin.get(f"{server.url}/api/v1/gates", timeout=10).json()["gates"]}
-    for name, direction in ((EXIT, "out"), (NORTH, "in")):
+    for name, direction in ((ENTRANCES[1], "in"), (EXIT, "out"), (NORTH, "in"),
+                            *((m, "in") for m in more)):
         if name not in have:
             admin.post(f"{server.url}/api/v1/gates", timeout=10, json={
                 "name": name, "zone": ZONE, "direction": direction}).raise_for_status()
@@ -61,7 +62,7 @@ class LanGate:
         args = [sys.executable, "-m", "scanner_client", "--server", server_url, "--token", token,
                 "--gate", gate, "--source", "codes:-", "--data-dir", str(data_dir),
                 "--headless", "--lan-port", "0", "--lan-host", "127.0.0.1", "--sync-s", "0.5",
-                "--flush-s", "20", *extra]
+                "--flush-s", "20", *(extra or ("--no-mdns",))]
         for port in peers:
             args += ["--peer", f"127.0.0.1:{port}"]
         self.stderr = (data_dir.parent / f"{name}.stderr")
@@ -79,6 +80,7 @@ class LanGate:
                 if line.get("event") == "lan":
                     self.port = int(line["port"])
                 elif line.get("event") == "lan_status":
+                    line["_at"] = time.monotonic()  # when it was read (the bench's clock)
                     self.statuses.append(line)
                 elif "verdict" in line or "notice" in line:
                     self.verdicts.put(line)
