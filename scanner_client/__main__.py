@@ -110,6 +110,7 @@ def run_headless(app: GateApp, workers: WorkerManager, source: FrameSource, repe
         app.lan.node.listeners.append(lambda status: write_line({"event": "lan_status",
                                                                  **status.as_json()}))
         write_line({"event": "lan", "port": app.lan.port})
+        write_line({"event": "lan_status", **app.lan.status().as_json()})  # as it is now
         app.lan.node.wait_linked(2.0)
 
     uploaded_before = app.store.counter("uploaded")

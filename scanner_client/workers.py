@@ -67,10 +67,18 @@ class WorkerManager:
             self._spawn(worker)
         discovery = self.app.lan.discovery if self.app.lan is not None else None
         if discovery is not None:
-            try:
-                discovery.start()  # zeroconf's own threads, stopped in stop()
-            except OSError as exc:  # no multicast here: --peer still works
-                self.app.report_error("mdns", ScannerError("No mDNS", str(exc)))
+            def announce() -> object:
+                # Registering probes the network for a second or two: not on the caller's
+                # thread. zeroconf's own threads are stopped in stop().
+                try:
+                    discovery.start()
+                except OSError as exc:  # no multicast here: --peer still works
+                    raise ScannerError("No mDNS", str(exc)) from exc
+                return DONE
+
+            mdns = Worker("mdns", announce)
+            self.workers.append(mdns)
+            self._spawn(mdns)
         return self
 
     def stop(self, timeout_s: float = 2.0) -> None:

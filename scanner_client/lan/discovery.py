@@ -41,6 +41,7 @@ class Discovery:
     def start(self) -> None:
         from zeroconf import InterfaceChoice, IPVersion, ServiceBrowser, ServiceInfo, Zeroconf
 
+        self.stop()  # a retry after a failed start begins clean
         addresses = _addresses(self.host)
         interfaces: Any = addresses if self.host not in ("", "0.0.0.0") else InterfaceChoice.All
         self._zc = Zeroconf(interfaces=interfaces, ip_version=IPVersion.V4Only)

@@ -110,3 +110,19 @@ def test_a_revoked_device_is_not_heard_by_the_others(
     assert (heard["verdict"], heard["mode"]) == ("admit", "lan")
     again = b.scan(badge.code)
     assert (again["verdict"], again["reason"], again["mode"]) == ("deny", "already_inside", "lan")
+
+
+def test_gates_find_each_other_by_mdns(
+    lan_group: LanGroup, proxy: FaultProxy, make_badge: Callable[..., Badge],  # noqa: F811
+) -> None:
+    """No --peer at all: the gates announce themselves and link over multicast DNS (on
+    loopback: the gate binds 127.0.0.1, so zeroconf uses that interface)."""
+    badge = make_badge()
+    a = lan_group.start("a", ENTRANCES[0], mdns=True)
+    b = lan_group.start("b", ENTRANCES[1], mdns=True)
+    lan_group.wait_linked([a, b])
+    proxy.set_mode("blackhole")
+    a.send(badge.code)
+    b.send(badge.code)
+    shown = [a.result(), b.result()]
+    assert sorted(v["verdict"] for v in shown) == ["admit", "deny"], shown

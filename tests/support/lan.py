@@ -62,7 +62,7 @@ class LanGate:
         args = [sys.executable, "-m", "scanner_client", "--server", server_url, "--token", token,
                 "--gate", gate, "--source", "codes:-", "--data-dir", str(data_dir),
                 "--headless", "--lan-port", "0", "--lan-host", "127.0.0.1", "--sync-s", "0.5",
-                "--flush-s", "20", *(extra or ("--no-mdns",))]
+                "--flush-s", "20", *extra]
         for port in peers:
             args += ["--peer", f"127.0.0.1:{port}"]
         self.stderr = (data_dir.parent / f"{name}.stderr")
@@ -98,7 +98,8 @@ class LanGate:
             if not self._cond.wait_for(lambda: condition() or self.proc.poll() is not None,
                                        timeout_s) or not condition():
                 raise AssertionError(f"{self.name}: no {what} within {timeout_s}s "
-                                     f"(exit {self.proc.poll()}): {self.stderr.read_text()[-3000:]}")
+                                     f"(exit {self.proc.poll()}, status {self.statuses[-3:]}): "
+                                     f"{self.stderr.read_text()[-3000:]}")
 
     def wait_status(self, condition: Callable[[Line], bool], timeout_s: float, what: str) -> Line:
         self.wait(lambda: bool(self.statuses) and condition(self.statuses[-1]), timeout_s, what)
@@ -151,9 +152,13 @@ class LanGroup:
         self.gates: list[LanGate] = []
         self.devices: dict[str, int] = {}
 
-    def start(self, name: str, gate: str, extra: tuple[str, ...] = ()) -> LanGate:
+    def start(self, name: str, gate: str, extra: tuple[str, ...] = (), *, mdns: bool = False
+              ) -> LanGate:
+        """With ``mdns`` the gate is told no peer: it must find them by mDNS on loopback."""
         device_id, token = new_device(self.server, f"lan {name} {self.tmp_path.name}")
-        peers = [g.port for g in self.gates if g.port is not None and g.proc.poll() is None]
+        peers = [] if mdns else [g.port for g in self.gates
+                                 if g.port is not None and g.proc.poll() is None]
+        extra = extra or (("--budget-ms", "300") if mdns else ("--no-mdns",))
         started = LanGate(self.proxy.url, token, gate, self.tmp_path / name, peers, name, extra)
         self.devices[name] = device_id
         self.gates.append(started)
