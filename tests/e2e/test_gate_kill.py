@@ -12,8 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.factories import new_badge
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import gate_server, issue_badge, proxy, run_gate  # noqa: F401
+from tests.support.gate import run_gate
 from tests.support.live import ROOT, LiveServer
 
 KILL_GATE = "Press Center Kill-Test Gate"
@@ -32,13 +33,13 @@ def server_scan_ids(server: LiveServer, gate: str) -> list[str]:
 
 
 def test_kill_9_loses_nothing_and_counts_nothing_twice(
-    gate_server: LiveServer, proxy: FaultProxy, tmp_path: Path  # noqa: F811
+    gate_server: LiveServer, proxy: FaultProxy, tmp_path: Path
 ) -> None:
     gate_server.session("admin").post(
         f"{gate_server.url}/api/v1/gates", timeout=10,
         json={"name": KILL_GATE, "zone": "Press Center", "direction": "in"},
     ).raise_for_status()
-    badges = [issue_badge(gate_server) for _ in range(20)]
+    badges = [new_badge(gate_server) for _ in range(20)]
     codes = tmp_path / "codes.txt"
     lines = [badges[i % 20].code if i % 7 else f"FOREIGN-{i}" for i in range(TOTAL)]
     codes.write_text("\n".join(lines) + "\n")

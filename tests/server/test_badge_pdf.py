@@ -29,9 +29,8 @@ from server.services.badge_pdf import (
     qr_code,
     render_badges_pdf,
 )
-from tests.support.tools import require
+from tests.support.tools import artifact, require
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 DAYS = tuple(dt.date(2025, 10, 14) + dt.timedelta(days=i) for i in range(4))
 ARABIC = "محمد بن عبد الله العتيبي"
 CHINESE = "欧阳娜娜"
@@ -209,9 +208,8 @@ def test_helpers() -> None:
 
 def test_artifacts_arabic_and_chinese(tmp_path: Path) -> None:
     """Kept PNGs for a person to look at: shaping, fonts and layout are visual facts."""
-    ARTIFACTS.mkdir(exist_ok=True)
     for b, name in ((SAMPLE[0], "badge-a6.png"), (SAMPLE[1], "badge-zh.png")):
         (image,) = rasterise(render_badges_pdf([b]), tmp_path, dpi=150)
-        image.save(ARTIFACTS / name, optimize=True)
-        (code,) = zxingcpp.read_barcodes(Image.open(ARTIFACTS / name))
+        image.save(artifact(name), optimize=True)
+        (code,) = zxingcpp.read_barcodes(Image.open(artifact(name)))
         assert code.text == b.qr_text

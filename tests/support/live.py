@@ -91,9 +91,14 @@ class LiveServer:
         return proc.stdout + proc.stderr if not check else proc.stdout
 
     def start(self) -> LiveServer:
-        self.cli("seed-demo", "--attendees", str(self.attendees))
-        for role in ("admin", "security", "gate"):
-            self.tokens[role] = self.cli("create-token", "--role", role, "--name", f"test {role}").strip().splitlines()[-1]
+        # Seeded in this process (the same CLI commands): four fewer interpreter starts
+        # that each import the whole app, per server.
+        from tests.support.inproc import AppServer
+
+        seeder = AppServer(self.db_kind, self.instance, attendees=self.attendees, env=self.env,
+                           database_url=self.database_url).start()
+        self.tokens = seeder.tokens
+        seeder.stop()
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         env = {**self.env, "ADMIT_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(self.workers),
