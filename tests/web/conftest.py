@@ -37,7 +37,8 @@ def web() -> Iterator[Web]:
     try:
         for email, role in (("admin@web.test", "admin"), ("security@web.test", "security"),
                             ("locked@web.test", "security")):
-            server.cli("create-user", "--email", email, "--password", PASSWORD, "--role", role)
+            server.setup_cli("create-user", "--email", email, "--password", PASSWORD,
+                             "--role", role)
         yield Web(server, "admin@web.test", "security@web.test")
     finally:
         server.stop()
