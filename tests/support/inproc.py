@@ -30,7 +30,7 @@ from tests.support.live import drop_pg_schema, new_pg_schema
 HOST = "http://admit.test"
 
 
-class TestClientAdapter(BaseAdapter):
+class FlaskClientAdapter(BaseAdapter):
     """Sends a prepared ``requests`` request through ``app.test_client()``.
 
     Cookies live in the test client (one per session), as a browser's would."""
@@ -94,11 +94,10 @@ class AppServer:
     def start(self, seed: bool = True) -> AppServer:
         """Build the app; ``seed`` creates the demo event and a token per role (without
         it, a second app opens the same SQLite file, e.g. with other settings)."""
-        if self.database_url:
-            pass  # a database someone else owns (LiveServer seeds its own this way)
-        elif self.db_kind == "postgres":
+        # A given database_url belongs to someone else (LiveServer seeds its own this way).
+        if not self.database_url and self.db_kind == "postgres":
             self.database_url, self._schema = new_pg_schema()
-        else:
+        elif not self.database_url:
             self.database_url = f"sqlite:///{self.instance / 'admit.db'}"
         # Config reads SECRET_KEY and friends from the environment when it is built.
         with mock.patch.dict(os.environ, {"SECRET_KEY": "test-secret", **self.env}):
@@ -128,7 +127,7 @@ class AppServer:
 
     def session(self, role: str | None) -> requests.Session:
         s = requests.Session()
-        s.mount(HOST, TestClientAdapter(self.app))
+        s.mount(HOST, FlaskClientAdapter(self.app))
         if role:
             s.headers["Authorization"] = f"Bearer {self.tokens[role]}"
         return s
