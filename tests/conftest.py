@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -73,7 +74,9 @@ def gate_server() -> Iterator[LiveServer]:
 @pytest.fixture
 def make_badge(gate_server: LiveServer) -> Callable[..., Badge]:
     """A fresh badge on the gate server per call, so presence never leaks between tests."""
-    return lambda name=None: new_badge(gate_server, **({"name": name} if name else {}))
+    def make(name: str | None = None, organization: str = "Test Org") -> Badge:
+        return new_badge(gate_server, organization=organization, **({"name": name} if name else {}))
+    return make
 
 
 @pytest.fixture
@@ -84,26 +87,42 @@ def proxy(gate_server: LiveServer) -> Iterator[FaultProxy]:
     fp.close()
 
 
-@pytest.fixture
-def gate_app(tmp_path: Path, gate_server: LiveServer, proxy: FaultProxy
-             ) -> Iterator[Callable[..., GateApp]]:
-    """Started gate apps (enrolled and synced through the proxy), with their workers."""
-    made: list[tuple[GateApp, WorkerManager]] = []
+class GateFactory:
+    """Makes started gate apps (enrolled and synced through the proxy), each with its
+    WorkerManager (started unless ``workers=False``); stops and closes them all after."""
 
-    def factory(gate: str = GATE, budget_ms: float = 300.0, name: str = "a",
-                workers: bool = True) -> GateApp:
-        app = GateApp(Settings(server=proxy.url, token=gate_server.tokens["gate"], gate=gate,
-                               data_dir=tmp_path / name, budget_ms=budget_ms,
-                               probe_interval_s=0.1, sync_interval_s=0.5,
-                               sync_request_s=2.0))
+    def __init__(self, tmp_path: Path, server: LiveServer, proxy: FaultProxy) -> None:
+        self.tmp_path, self.server, self.proxy = tmp_path, server, proxy
+        self.made: list[tuple[GateApp, WorkerManager]] = []
+
+    def __call__(self, gate: str = GATE, budget_ms: float = 300.0, name: str = "a",
+                 workers: bool = True, clock: Callable[[], dt.datetime] | None = None,
+                 staff: bool = False, camera_silence_s: float = 5.0) -> GateApp:
+        settings = Settings(server=self.proxy.url, token=self.server.tokens["gate"], gate=gate,
+                            data_dir=self.tmp_path / name, budget_ms=budget_ms,
+                            probe_interval_s=0.1, sync_interval_s=0.5, sync_request_s=2.0,
+                            staff_token=self.server.tokens["security"] if staff else None,
+                            camera_silence_s=camera_silence_s)
+        app = GateApp(settings, clock=clock) if clock else GateApp(settings)
         app.start()
         manager = WorkerManager(app)
         if workers:
             manager.start()
-        made.append((app, manager))
+        self.made.append((app, manager))
         return app
 
+    def workers_of(self, app: GateApp) -> WorkerManager:
+        return next(m for a, m in self.made if a is app)
+
+    def close(self) -> None:
+        for app, manager in self.made:
+            manager.stop()
+            app.close()
+
+
+@pytest.fixture
+def gate_app(tmp_path: Path, gate_server: LiveServer, proxy: FaultProxy) -> Iterator[GateFactory]:
+    """Started gate apps (enrolled and synced through the proxy), with their workers."""
+    factory = GateFactory(tmp_path, gate_server, proxy)
     yield factory
-    for app, manager in made:
-        manager.stop()
-        app.close()
+    factory.close()

@@ -14,8 +14,11 @@ from tests.support.gate import wait_for
 from tests.support.tools import require
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def display() -> Iterator[str]:
+    """One Xvfb per module: a second one on the same display number, started right after
+    the first stopped, can meet the old one's socket, and Tk exits the process on a
+    broken X connection."""
     require("Xvfb")
     number = 90 + os.getpid() % 100
     name = f":{number}"
