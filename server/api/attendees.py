@@ -16,10 +16,8 @@ from shared.schemas import (
 )
 
 from .. import presenters
-from ..errors import AdmitError, NotFound, ValidationFailed
-from ..extensions import db
+from ..errors import AdmitError, NotFound
 from ..services import attendees, badges, importer, overrides, scanlog, setup
-from ..services.db import write
 from .auth import Principal
 from .registry import ADMIN, STAFF, endpoint
 
@@ -52,7 +50,7 @@ def search(who: Principal, query: SearchQuery) -> AttendeeList:
           status=201, summary="Create an attendee")
 def create(who: Principal, body: AttendeeIn) -> AttendeeOut:
     event = setup.current_event()
-    attendee = write(attendees.create, event, body, who.name)
+    attendee = attendees.create(event, body, actor=who.name)
     return presenters.attendee_out(event, attendee)
 
 
@@ -67,7 +65,7 @@ def get_one(who: Principal, attendee_id: int) -> AttendeeOut:
           response=AttendeeOut, summary="Edit; a new access level or days reissues the badge")
 def patch(who: Principal, attendee_id: int, body: AttendeePatch) -> AttendeeOut:
     event = setup.current_event()
-    attendee = write(lambda: attendees.update(event, attendees.get(event, attendee_id), body, who.name))
+    attendee = attendees.update(event, attendees.get(event, attendee_id), body, actor=who.name)
     return presenters.attendee_out(event, attendee)
 
 
@@ -75,7 +73,7 @@ def patch(who: Principal, attendee_id: int, body: AttendeePatch) -> AttendeeOut:
           summary="Delete (the badge is revoked, the scan log kept)")
 def delete(who: Principal, attendee_id: int) -> Deleted:
     event = setup.current_event()
-    write(lambda: attendees.delete(event, attendees.get(event, attendee_id), who.name))
+    attendees.delete(event, attendees.get(event, attendee_id), actor=who.name)
     return Deleted(deleted=True)
 
 
@@ -88,26 +86,17 @@ def import_csv(who: Principal) -> ImportReport:
     data = upload.read() if upload is not None else request.get_data()
     if not data:
         raise AdmitError("send the CSV as the body or as form field 'file'", code="empty_file")
-    return write(importer.import_csv, event, data, who.name)
+    return importer.import_csv(event, data, actor=who.name)
 
 
 @endpoint(bp, "/attendees/<int:attendee_id>/override", "POST", roles=STAFF, body=OverrideIn,
           response=AttendeeOut, summary="Supervisor override: force admit, or reset presence")
 def override(who: Principal, attendee_id: int, body: OverrideIn) -> AttendeeOut:
     event = setup.current_event()
-
-    def run() -> AttendeeOut:
-        attendee = attendees.get(event, attendee_id)
-        if body.action == "force_admit":
-            if not body.gate:
-                raise ValidationFailed("force_admit needs the gate")
-            overrides.force_admit(event, attendee, body.gate, body.reason, who.name)
-        else:
-            overrides.reset_presence(event, attendee, body.zone, body.reason, who.name)
-        db.session.flush()
-        return presenters.attendee_out(event, attendee)
-
-    return write(run)
+    attendee = attendees.get(event, attendee_id)
+    overrides.apply(event, attendee, body.action, body.reason, actor=who.name, gate=body.gate,
+                    zone=body.zone)
+    return presenters.attendee_out(event, attendee)
 
 
 @endpoint(bp, "/lookup", "GET", roles=STAFF, query=LookupQuery, response=LookupOut,

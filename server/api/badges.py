@@ -10,7 +10,6 @@ from shared.schemas import BadgeOut, PresenceOut
 from .. import presenters
 from ..errors import NotFound
 from ..services import alerts, attendees, badges, keys, setup
-from ..services.db import write
 from .auth import Principal
 from .registry import ADMIN, STAFF, endpoint
 
@@ -75,14 +74,9 @@ class InsideList(BaseModel):
           status=201, summary="Issue a badge, or reissue it (new revision; the old code is revoked)")
 def issue(who: Principal, attendee_id: int) -> BadgeOut:
     event = setup.current_event()
-
-    def run() -> BadgeOut:
-        attendee = attendees.get(event, attendee_id)
-        badges.issue(event, [attendee], who.name, reissue=True)
-        assert attendee.badge is not None
-        return presenters.badge_out(event, attendee.badge, with_code=True)
-
-    return write(run)
+    attendee = attendees.get(event, attendee_id)
+    badge = badges.issue(event, [attendee], actor=who.name, reissue=True)[0]
+    return presenters.badge_out(event, badge, with_code=True)
 
 
 @endpoint(bp, "/badges/<int:badge_id>", "GET", roles=STAFF, response=BadgeOut, summary="A badge")
@@ -95,7 +89,7 @@ def get_badge(who: Principal, badge_id: int) -> BadgeOut:
           body_optional=True, response=BadgeOut, summary="Revoke a badge (lost, stolen, withdrawn)")
 def revoke(who: Principal, badge_id: int, body: RevokeIn) -> BadgeOut:
     event = setup.current_event()
-    badge = write(lambda: badges.revoke(event, badges.get(event, badge_id), who.name, body.reason))
+    badge = badges.revoke(event, badges.get(event, badge_id), actor=who.name, reason=body.reason)
     return presenters.badge_out(event, badge)
 
 
@@ -125,7 +119,7 @@ class DeliveryOut(BaseModel):
 def send_badge(who: Principal, attendee_id: int) -> DeliveryOut:
     from ..services import delivery
 
-    attendee = delivery.send_now(setup.current_event(), attendee_id, who.name)
+    attendee = delivery.send_now(setup.current_event(), attendee_id, actor=who.name)
     return DeliveryOut(attendee_id=attendee_id, state=attendee.mail_state,
                        revision=attendee.mail_revision, error=attendee.mail_error)
 
@@ -154,7 +148,7 @@ def list_keys(who: Principal) -> KeyList:
           summary="Sign with a new key from now on; optionally retire the older ones")
 def rotate(who: Principal, body: RotateIn) -> KeyList:
     event = setup.current_event()
-    write(keys.rotate, event, who.name, body.retire_previous)
+    keys.rotate(event, actor=who.name, retire_previous=body.retire_previous)
     return list_keys.__wrapped__(who)  # type: ignore[attr-defined,no-any-return]
 
 
@@ -174,7 +168,7 @@ def list_alerts(who: Principal, query: AlertQuery) -> AlertList:
           summary="Acknowledge an alert (recorded with who)")
 def ack(who: Principal, alert_id: int, body: AckIn) -> AlertList:
     event = setup.current_event()
-    write(alerts.acknowledge, event, alert_id, who.name, body.note)
+    alerts.acknowledge(event, alert_id, actor=who.name, note=body.note)
     return list_alerts.__wrapped__(who, AlertQuery())  # type: ignore[attr-defined,no-any-return]
 
 

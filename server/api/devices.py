@@ -9,7 +9,6 @@ from shared.schemas import DeviceIn, DeviceOut
 
 from .. import presenters
 from ..services import devices, setup
-from ..services.db import write
 from .auth import Principal
 from .registry import ADMIN, endpoint
 
@@ -30,11 +29,11 @@ def list_devices(who: Principal) -> DeviceList:
           summary="Create a device token (shown once)")
 def create_device(who: Principal, body: DeviceIn) -> DeviceOut:
     event = setup.current_event()
-    record, token = write(devices.create, event, body.name, body.role, body.gate, who.name)
+    record, token = devices.create(event, body.name, body.role, body.gate, actor=who.name)
     return presenters.device_out(record, token)
 
 
 @endpoint(bp, "/devices/<int:device_id>/revoke", "POST", roles=ADMIN, response=DeviceOut,
           summary="Revoke a device token")
 def revoke_device(who: Principal, device_id: int) -> DeviceOut:
-    return presenters.device_out(write(lambda: devices.revoke(devices.get(device_id), who.name)))
+    return presenters.device_out(devices.revoke(devices.get(device_id), actor=who.name))

@@ -21,7 +21,6 @@ from .. import presenters
 from ..errors import Forbidden
 from ..models import utcnow
 from ..services import devices, setup, sync
-from ..services.db import write
 from .auth import Principal
 from .registry import ADMIN, GATE, SETUP_READERS, endpoint
 
@@ -57,7 +56,7 @@ def get_zones(who: Principal) -> ZoneList:
           summary="Create a zone")
 def post_zone(who: Principal, body: ZoneIn) -> ZoneOut:
     event = setup.current_event()
-    zone = write(setup.create_zone, event, body.name, body.capacity, body.allow_reentry, who.name)
+    zone = setup.create_zone(event, body.name, body.capacity, body.allow_reentry, actor=who.name)
     return presenters.zone_out(zone, {})
 
 
@@ -71,7 +70,8 @@ def get_gates(who: Principal) -> GateList:
           summary="Create a gate")
 def post_gate(who: Principal, body: GateIn) -> GateOut:
     event = setup.current_event()
-    return presenters.gate_out(write(setup.create_gate, event, body.name, body.zone, body.direction, who.name))
+    return presenters.gate_out(setup.create_gate(event, body.name, body.zone, body.direction,
+                                                actor=who.name))
 
 
 @endpoint(bp, "/access-levels", "GET", roles=SETUP_READERS, response=LevelList,
@@ -85,13 +85,9 @@ def get_levels(who: Principal) -> LevelList:
           status=201, summary="Create an access level (zones and days)")
 def post_level(who: Principal, body: AccessLevelIn) -> AccessLevelOut:
     event = setup.current_event()
-
-    def run() -> AccessLevelOut:
-        offsets = setup.dates_to_offsets(event, body.days)
-        level = setup.create_level(event, body.name, body.colour, body.zones, offsets, who.name)
-        return presenters.level_out(event, level)
-
-    return write(run)
+    offsets = setup.dates_to_offsets(event, body.days)
+    level = setup.create_level(event, body.name, body.colour, body.zones, offsets, actor=who.name)
+    return presenters.level_out(event, level)
 
 
 @endpoint(bp, "/sync", "GET", roles=GATE, query=SyncQuery, response=SyncOut,
@@ -100,8 +96,7 @@ def get_sync(who: Principal, query: SyncQuery) -> SyncOut:
     event = setup.current_event()
     out = sync.feed(event, query.cursor, query.limit)
     if who.device is not None and not out.more:
-        device = who.device
-        write(lambda: setattr(devices.get(device.id), "last_sync_at", utcnow()))
+        devices.mark_synced(who.device)
     return out
 
 
@@ -111,7 +106,6 @@ def post_heartbeat(who: Principal, body: HeartbeatIn) -> HeartbeatOut:
     if who.device is None:
         raise Forbidden("only a device token reports heartbeats")
     event = setup.current_event()
-    device_id = who.device.id
-    skew = write(lambda: devices.heartbeat(event, devices.get(device_id), body))
+    skew = devices.heartbeat(event, who.device, body)
     return HeartbeatOut(server_time=utcnow(), clock_skew_s=skew,
                         clock_warning=abs(skew) > devices.CLOCK_WARNING_S)

@@ -15,6 +15,7 @@ from ..models import Alert, Attendee, Event, Scan, utcnow
 if TYPE_CHECKING:
     from .checkin import Holder
 from . import audit
+from .db import transactional
 
 _KINDS = {
     Reason.REVOKED: "admitted_after_revocation",
@@ -53,7 +54,8 @@ def list_alerts(event: Event, include_acknowledged: bool = False) -> list[Alert]
     return list(db.session.scalars(query.order_by(Alert.created_at.desc(), Alert.id.desc())))
 
 
-def acknowledge(event: Event, alert_id: int, actor: str, note: str = "") -> Alert:
+@transactional
+def acknowledge(event: Event, alert_id: int, *, actor: str, note: str = "") -> Alert:
     alert = db.session.get(Alert, alert_id)
     if alert is None or alert.event_id != event.id:
         raise NotFound(f"no alert {alert_id}")

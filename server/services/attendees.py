@@ -14,6 +14,7 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import Attendee, Badge, Event, utcnow
 from . import audit, badges, setup
+from .db import transactional
 from .text import fold, search_text
 
 
@@ -62,7 +63,8 @@ def _apply(event: Event, attendee: Attendee, data: AttendeeIn | AttendeePatch) -
     return access_changed
 
 
-def create(event: Event, data: AttendeeIn, actor: str) -> Attendee:
+@transactional
+def create(event: Event, data: AttendeeIn, *, actor: str) -> Attendee:
     if find_by_email(event, str(data.email)):
         raise Conflict(f"an attendee with email {data.email} exists already", code="duplicate_email")
     if data.external_id and find_by_external_id(event, data.external_id):
@@ -75,7 +77,9 @@ def create(event: Event, data: AttendeeIn, actor: str) -> Attendee:
     return attendee
 
 
-def update(event: Event, attendee: Attendee, data: AttendeePatch | AttendeeIn, actor: str) -> Attendee:
+@transactional
+def update(event: Event, attendee: Attendee, data: AttendeePatch | AttendeeIn, *,
+           actor: str) -> Attendee:
     if data.email is not None:
         other = find_by_email(event, str(data.email))
         if other is not None and other.id != attendee.id:
@@ -85,7 +89,7 @@ def update(event: Event, attendee: Attendee, data: AttendeePatch | AttendeeIn, a
     if attendee.badge is not None:
         if access_changed:
             # New zones or days must reach offline gates: a new revision revokes the old.
-            badges.issue(event, [attendee], actor, reissue=True)
+            badges.issue(event, [attendee], actor=actor, reissue=True)
         else:
             badges.reseal(event, attendee)
     audit.record(actor, "attendee.update", f"attendee:{attendee.id}",
@@ -93,10 +97,11 @@ def update(event: Event, attendee: Attendee, data: AttendeePatch | AttendeeIn, a
     return attendee
 
 
-def delete(event: Event, attendee: Attendee, actor: str) -> None:
+@transactional
+def delete(event: Event, attendee: Attendee, *, actor: str) -> None:
     """Soft delete: the scan log keeps pointing at the person; the badge is revoked."""
     if attendee.badge is not None:
-        badges.revoke(event, attendee.badge, actor, "attendee deleted")
+        badges.revoke(event, attendee.badge, actor=actor, reason="attendee deleted")
     attendee.deleted_at = utcnow()
     attendee.email = f"deleted-{attendee.id}@invalid"
     attendee.external_id = None

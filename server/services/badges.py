@@ -17,9 +17,11 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import Attendee, Badge, Event, utcnow
 from . import audit, keys, setup, sync
+from .db import transactional
 
 _MAX_REVISION = 255  # one byte in the token
 MAX_DB_ID = 2**31 - 1  # integer columns on PostgreSQL
+ISSUE_CHUNK = 200
 
 
 def effective_offsets(attendee: Attendee) -> list[int]:
@@ -64,12 +66,13 @@ def _sign(event: Event, badge: Badge, attendee: Attendee, key: SigningKey) -> No
     badge.issued_at = utcnow()
 
 
-def issue(event: Event, attendees: Sequence[Attendee], actor: str, *, reissue: bool) -> list[Badge]:
+@transactional
+def issue(event: Event, attendees: Sequence[Attendee], *, actor: str, reissue: bool) -> list[Badge]:
     """Issue a first badge to each attendee without one; with ``reissue`` also give a
     new revision to those that have one (the older code is then revoked everywhere)."""
     changed: list[Badge] = []
     fresh: list[tuple[Badge, Attendee]] = []
-    key = keys.signing_key(event)  # once: it is a query and maybe a decryption
+    key = keys.signing_key(event, actor=actor)  # once: it is a query and maybe a decryption
     for attendee in attendees:
         if attendee.deleted_at is not None:
             raise Conflict(f"attendee {attendee.id} was deleted")
@@ -106,6 +109,25 @@ def issue(event: Event, attendees: Sequence[Attendee], actor: str, *, reissue: b
     return changed
 
 
+def issue_all(event: Event, *, actor: str, reissue: bool) -> int:
+    """Bulk issuing: a badge for everyone without one (with ``reissue``, a new revision
+    for everyone). Each chunk of ``ISSUE_CHUNK`` attendees is its own commit, so a long
+    run holds the write lock briefly and an interrupted one keeps what it finished."""
+    query = select(Attendee.id).where(Attendee.event_id == event.id, Attendee.deleted_at.is_(None))
+    if not reissue:
+        query = query.where(~Attendee.badge.has())
+    ids = list(db.session.scalars(query.order_by(Attendee.id)))
+    return sum(len(_issue_chunk(event, ids[start:start + ISSUE_CHUNK], actor=actor, reissue=reissue))
+               for start in range(0, len(ids), ISSUE_CHUNK))
+
+
+@transactional
+def _issue_chunk(event: Event, ids: list[int], *, actor: str, reissue: bool) -> list[Badge]:
+    people = db.session.scalars(select(Attendee).where(Attendee.id.in_(ids))
+                                .options(selectinload(Attendee.badge)).order_by(Attendee.id))
+    return issue(event, list(people.unique()), actor=actor, reissue=reissue)
+
+
 def reseal(event: Event, attendee: Attendee) -> None:
     """Personal fields changed: the gate's sealed record follows at its next sync."""
     if attendee.badge is not None:
@@ -138,7 +160,8 @@ def by_code_or_number(event: Event, text: str) -> Badge | None:
     return badge if badge is not None and badge.event_id == event.id else None
 
 
-def revoke(event: Event, badge: Badge, actor: str, reason: str = "") -> Badge:
+@transactional
+def revoke(event: Event, badge: Badge, *, actor: str, reason: str = "") -> Badge:
     if badge.status != "revoked":
         badge.status = "revoked"
         badge.revoked_at = utcnow()

@@ -49,7 +49,7 @@ from ..models import (
 )
 from . import alerts, keys, setup
 from .badges import MAX_DB_ID
-from .db import write
+from .db import transactional
 
 BATCH_CHUNK = 200
 
@@ -306,7 +306,7 @@ def record_scan(
     moment = now or utcnow()
     for attempt in range(3):
         try:
-            return write(_decide_and_log, event, device, gate, scan_in, ring, moment)
+            return transactional(_decide_and_log)(event, device, gate, scan_in, ring, moment)
         except IntegrityError:
             db.session.rollback()
             existing = _existing(str(scan_in.scan_id))
@@ -327,6 +327,7 @@ def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> 
     ring = keys.keyring(event)
     now = utcnow()
 
+    @transactional
     def run(chunk: list[ScanIn]) -> list[ScanResult]:
         out: list[ScanResult] = []
         for scan_in in chunk:
@@ -342,5 +343,5 @@ def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> 
 
     results: list[ScanResult] = []
     for start in range(0, len(ordered), BATCH_CHUNK):
-        results += write(run, ordered[start:start + BATCH_CHUNK])
+        results += run(ordered[start:start + BATCH_CHUNK])
     return results

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..models import Attendee, Badge, Event, utcnow
 from . import attendees, audit, setup
 from .badge_pdf import BadgePrint, render_badges_pdf
-from .db import write
+from .db import transactional
 from .mail_compose import BadgeMail, compose_badge_email
 from .mail_transport import TRANSPORTS, MailTransport
 
@@ -102,20 +102,25 @@ def due(event: Event, only: list[int] | None = None, resend: bool = False) -> li
     return list(db.session.scalars(query))
 
 
+@transactional
 def _mark(attendee_id: int, state: str, error: str | None = None, revision: int | None = None,
           count_attempt: bool = False) -> None:
-    def run() -> None:
-        attendee = db.session.get(Attendee, attendee_id)
-        assert attendee is not None
-        attendee.mail_state = state
-        attendee.mail_error = error
-        if revision is not None:
-            attendee.mail_revision = revision
-        if count_attempt:
-            attendee.mail_attempts += 1
-        if state == SENT:
-            attendee.mail_sent_at = utcnow()
-    write(run)
+    """Committed before and after every send: a rerun sees what was confirmed."""
+    attendee = db.session.get(Attendee, attendee_id)
+    assert attendee is not None
+    attendee.mail_state = state
+    attendee.mail_error = error
+    if revision is not None:
+        attendee.mail_revision = revision
+    if count_attempt:
+        attendee.mail_attempts += 1
+    if state == SENT:
+        attendee.mail_sent_at = utcnow()
+
+
+@transactional
+def _audit(actor: str, action: str, target: str, **details: object) -> None:
+    audit.record(actor, action, target, **details)
 
 
 def send_one(event: Event, attendee_id: int, transport: MailTransport, *,
@@ -175,7 +180,8 @@ def _interruptible() -> Iterator[list[bool]]:
 def send_all(event: Event, ids: list[int], transport: MailTransport, *,
              rate_per_s: float = 10.0, retries: int = 4, backoff_s: float = 1.0,
              on_progress: Callable[[int, str], None] | None = None,
-             actor: str = "cli") -> DeliveryReport:
+             actor: str) -> DeliveryReport:
+    """Send to each attendee in turn; each send's state is its own commit (see _mark)."""
     report = DeliveryReport()
     interval = 1.0 / rate_per_s if rate_per_s > 0 else 0.0
     next_at = time.monotonic()
@@ -192,12 +198,12 @@ def send_all(event: Event, ids: list[int], transport: MailTransport, *,
             setattr(report, state if state != SENT else "sent", getattr(report, state) + 1)
             if on_progress is not None:
                 on_progress(attendee_id, state)
-    write(audit.record, actor, "mail.send_badges", "", sent=report.sent,
-          failed=report.failed, rejected=report.rejected, interrupted=report.interrupted)
+    _audit(actor, "mail.send_badges", "", sent=report.sent, failed=report.failed,
+           rejected=report.rejected, interrupted=report.interrupted)
     return report
 
 
-def send_now(event: Event, attendee_id: int, actor: str) -> Attendee:
+def send_now(event: Event, attendee_id: int, *, actor: str) -> Attendee:
     """One attendee's current badge, now (dashboard button, API): returns the attendee
     with its recorded delivery state."""
     transport = make_transport()
@@ -206,5 +212,5 @@ def send_now(event: Event, attendee_id: int, actor: str) -> Attendee:
                          retries=1, backoff_s=0.5)
     finally:
         transport.close()
-    write(audit.record, actor, "mail.send_badge", f"attendee:{attendee_id}", state=state)
+    _audit(actor, "mail.send_badge", f"attendee:{attendee_id}", state=state)
     return attendees.get(event, attendee_id)

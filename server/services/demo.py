@@ -15,10 +15,11 @@ from shared import Direction
 from ..extensions import db
 from ..models import Attendee, Event, utcnow
 from . import badges, devices, setup, users
-from .db import write
+from .db import transactional
 from .text import search_text
 
 TIMEZONE = "Asia/Shanghai"
+ACTOR = "demo"
 ZONES: list[tuple[str, int | None, bool]] = [  # name, capacity, re-entry allowed
     ("Opening Ceremony Hall", 1500, False),
     ("Prelude Hall", None, False),
@@ -76,12 +77,12 @@ def _make_event() -> Event:
     db.session.add(event)
     db.session.flush()
     for name, capacity, reentry in ZONES:
-        setup.create_zone(event, name, capacity, reentry)
+        setup.create_zone(event, name, capacity, reentry, actor=ACTOR)
     for name, *_ in ZONES:
-        setup.create_gate(event, f"{name} Entrance", name, Direction.IN)
-        setup.create_gate(event, f"{name} Exit", name, Direction.OUT)
+        setup.create_gate(event, f"{name} Entrance", name, Direction.IN, actor=ACTOR)
+        setup.create_gate(event, f"{name} Exit", name, Direction.OUT, actor=ACTOR)
     for name, colour, zones, days, _share in LEVELS:
-        setup.create_level(event, name, colour, zones, days)
+        setup.create_level(event, name, colour, zones, days, actor=ACTOR)
     return event
 
 
@@ -109,26 +110,27 @@ def seed(count: int) -> list[str]:
     lines: list[str] = []
     event = db.session.scalars(select(Event).limit(1)).first()
     if event is None:
-        def build() -> Event:
-            created = _make_event()
-            _make_attendees(created, count)
-            return created
-
-        event = write(build)
-        people = badges.attendees_without_badge(event)
-        write(badges.issue, event, people, "demo", reissue=False)
+        event = _build(count)
+        issued = badges.issue_all(event, actor=ACTOR, reissue=False)
         lines.append(f"demo event created: {event.name}, {event.start_date} to {event.end_date}, "
-                     f"{len(people)} attendees with badges")
+                     f"{issued} attendees with badges")
     else:
         lines.append(f"demo event present: {event.name} ({event.start_date} to {event.end_date})")
     password = secrets.token_urlsafe(9)
-    write(users.upsert, "admin@admit.local", password, "admin", "demo")
+    users.upsert("admin@admit.local", password, "admin", actor=ACTOR)
     lines.append(f"dashboard login: admin@admit.local / {password}")
     security_password = secrets.token_urlsafe(9)
-    write(users.upsert, "security@admit.local", security_password, "security", "demo")
+    users.upsert("security@admit.local", security_password, "security", actor=ACTOR)
     lines.append(f"security login: security@admit.local / {security_password}")
     gate = setup.list_gates(event)[0]
-    _, token = write(devices.create, event, f"demo gate laptop {utcnow():%H%M%S}", "gate",
-                     None, "demo")
+    _, token = devices.create(event, f"demo gate laptop {utcnow():%H%M%S}", "gate", None,
+                              actor=ACTOR)
     lines.append(f"gate device token (any gate, e.g. {gate.name!r}): {token}")
     return lines
+
+
+@transactional
+def _build(count: int) -> Event:
+    event = _make_event()
+    _make_attendees(event, count)
+    return event

@@ -14,6 +14,7 @@ from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..models import ROLES, ApiToken, Event, utcnow
 from . import audit, setup
+from .db import transactional
 
 CLOCK_WARNING_S = 60.0
 
@@ -23,7 +24,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create(event: Event, name: str, role: str, gate_ref: str | None, actor: str) -> tuple[ApiToken, str]:
+@transactional
+def create(event: Event, name: str, role: str, gate_ref: str | None, *,
+           actor: str) -> tuple[ApiToken, str]:
     if role not in ROLES:
         raise ValidationFailed(f"role must be one of {', '.join(ROLES)}")
     gate_id = setup.resolve_gate(event, gate_ref).id if gate_ref else None
@@ -55,13 +58,15 @@ def list_all() -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
-def revoke(device: ApiToken, actor: str) -> ApiToken:
+@transactional
+def revoke(device: ApiToken, *, actor: str) -> ApiToken:
     if device.revoked_at is None:
         device.revoked_at = utcnow()
         audit.record(actor, "token.revoke", f"token:{device.id}")
     return device
 
 
+@transactional
 def heartbeat(event: Event, device: ApiToken, beat: HeartbeatIn) -> float:
     now = utcnow()
     clock = beat.clock if beat.clock.tzinfo else beat.clock.replace(tzinfo=dt.UTC)
@@ -73,3 +78,9 @@ def heartbeat(event: Event, device: ApiToken, beat: HeartbeatIn) -> float:
     if beat.gate:
         device.reported_gate_id = setup.resolve_gate(event, beat.gate).id
     return device.clock_skew_s
+
+
+@transactional
+def mark_synced(device: ApiToken) -> None:
+    """The device has read the sync feed to its end."""
+    device.last_sync_at = utcnow()

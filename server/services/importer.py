@@ -19,6 +19,7 @@ from shared.schemas import AttendeeIn, ImportReport, ImportRowError
 from ..errors import AdmitError, ValidationFailed
 from ..models import Attendee, Event
 from . import attendees, setup
+from .db import transactional
 
 REQUIRED = ("name", "email", "access_level")
 KNOWN = (*REQUIRED, "organization", "country", "language", "days", "external_id")
@@ -56,7 +57,10 @@ def _decode(data: bytes) -> str:
         ) from exc
 
 
-def import_csv(event: Event, data: bytes, actor: str) -> ImportReport:
+@transactional
+def import_csv(event: Event, data: bytes, *, actor: str) -> ImportReport:
+    """All or nothing: every row is checked before any is written, and the writes share
+    one transaction, so a file that fails half-way leaves nothing behind."""
     reader = csv.DictReader(io.StringIO(_decode(data), newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
@@ -126,9 +130,9 @@ def import_csv(event: Event, data: bytes, actor: str) -> ImportReport:
             else attendees.find_by_email(event, str(item.email))
         )
         if existing is None:
-            attendees.create(event, item, actor)
+            attendees.create(event, item, actor=actor)
             created += 1
         else:
-            attendees.update(event, existing, item, actor)
+            attendees.update(event, existing, item, actor=actor)
             updated += 1
     return ImportReport(created=created, updated=updated, errors=[])

@@ -23,6 +23,7 @@ from ..errors import AdmitError, Conflict, NotFound
 from ..extensions import db
 from ..models import Event, SigningKeyRecord, utcnow
 from . import audit
+from .db import transactional
 
 _MAX_KID = 255  # the token's key id is one byte
 
@@ -37,7 +38,8 @@ def _fernet() -> Fernet | None:
     return Fernet(key) if key else None
 
 
-def create_key(event: Event, actor: str = "system") -> SigningKeyRecord:
+@transactional
+def create_key(event: Event, *, actor: str) -> SigningKeyRecord:
     last = db.session.scalar(
         select(func.max(SigningKeyRecord.key_id)).where(SigningKeyRecord.event_id == event.id)
     )
@@ -60,18 +62,20 @@ def create_key(event: Event, actor: str = "system") -> SigningKeyRecord:
     return record
 
 
-def rotate(event: Event, actor: str, retire_previous: bool = False) -> SigningKeyRecord:
+@transactional
+def rotate(event: Event, *, actor: str, retire_previous: bool = False) -> SigningKeyRecord:
     """A new key signs from now on; older unretired keys keep verifying unless retired."""
     previous = active_keys(event)
-    record = create_key(event, actor)
+    record = create_key(event, actor=actor)
     if retire_previous:
         for old in previous:
-            retire(event, old.key_id, actor)
+            retire(event, old.key_id, actor=actor)
     audit.record(actor, "key.rotate", f"key:{record.key_id}", retired_previous=retire_previous)
     return record
 
 
-def retire(event: Event, key_id: int, actor: str) -> SigningKeyRecord:
+@transactional
+def retire(event: Event, key_id: int, *, actor: str) -> SigningKeyRecord:
     record = db.session.scalars(
         select(SigningKeyRecord).where(
             SigningKeyRecord.event_id == event.id, SigningKeyRecord.key_id == key_id
@@ -114,10 +118,10 @@ def keyring(event: Event) -> KeyRing:
     return KeyRing((PublicKey(kid, bytes(raw)) for kid, raw in rows), event.start_date)
 
 
-def signing_key(event: Event) -> SigningKey:
+def signing_key(event: Event, *, actor: str) -> SigningKey:
     """The newest unretired key; created on first use."""
     keys = active_keys(event)
-    record = keys[-1] if keys else create_key(event)
+    record = keys[-1] if keys else create_key(event, actor=actor)
     raw = bytes(record.private_key)
     if record.encrypted:
         fernet = _fernet()

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..models import User, utcnow
 from . import audit
+from .db import transactional
 
 MAX_FAILED = 5
 LOCK_MINUTES = 15
@@ -29,9 +30,10 @@ def auth_version(user: User) -> str:
     return user.password_hash[-12:]
 
 
+@transactional
 def attempt(email: str, password: str, *, max_failed: int = MAX_FAILED,
             lock_minutes: int = LOCK_MINUTES) -> LoginResult:
-    """Run inside ``db.write``: the failure counter must be committed even on a refusal."""
+    """One transaction of its own: the failure counter is committed even on a refusal."""
     now = utcnow()
     user = db.session.scalars(select(User).where(User.email == email.strip().lower())).first()
     if user is None:

@@ -17,6 +17,7 @@ from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import Attendee, Event, Presence, Scan, utcnow
 from . import audit, setup
+from .db import transactional
 
 MIN_REASON = 3
 
@@ -28,7 +29,8 @@ def _reason(text: str) -> str:
     return text[:500]
 
 
-def force_admit(event: Event, attendee: Attendee, gate_ref: str, why: str, actor: str) -> Scan:
+@transactional
+def force_admit(event: Event, attendee: Attendee, gate_ref: str, why: str, *, actor: str) -> Scan:
     why = _reason(why)
     gate = setup.resolve_gate(event, gate_ref)
     if gate.direction != Direction.IN.value:
@@ -55,7 +57,8 @@ def force_admit(event: Event, attendee: Attendee, gate_ref: str, why: str, actor
     return scan
 
 
-def reset_presence(event: Event, attendee: Attendee, zone_name: str | None, why: str,
+@transactional
+def reset_presence(event: Event, attendee: Attendee, zone_name: str | None, why: str, *,
                    actor: str) -> int:
     """Mark the person outside one zone (or every zone); returns how many rows changed."""
     why = _reason(why)
@@ -66,3 +69,16 @@ def reset_presence(event: Event, attendee: Attendee, zone_name: str | None, why:
     audit.record(actor, "override.reset_presence", f"attendee:{attendee.id}",
                  zone=zone_name or "all", reason=why, changed=changed)
     return int(changed)
+
+
+@transactional
+def apply(event: Event, attendee: Attendee, action: str, why: str, *, actor: str,
+          gate: str | None = None, zone: str | None = None) -> None:
+    """The one dispatch for an override from the API or the dashboard: ``force_admit``
+    at an entrance gate, anything else resets presence (in ``zone``, or everywhere)."""
+    if action == "force_admit":
+        if not gate:
+            raise ValidationFailed("force_admit needs the gate")
+        force_admit(event, attendee, gate, why, actor=actor)
+    else:
+        reset_presence(event, attendee, zone, why, actor=actor)

@@ -15,6 +15,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import AccessLevel, Event, Gate, Presence, Zone, utcnow
 from . import audit
+from .db import transactional
 
 
 def current_event() -> Event:
@@ -120,9 +121,10 @@ def list_levels(event: Event) -> list[AccessLevel]:
     )
 
 
+@transactional
 def create_zone(
     event: Event, name: str, capacity: int | None = None, allow_reentry: bool = False,
-    actor: str = "system",
+    *, actor: str,
 ) -> Zone:
     used = set(db.session.scalars(select(Zone.slot).where(Zone.event_id == event.id)))
     if db.session.scalars(select(Zone).where(Zone.event_id == event.id, Zone.name == name)).first():
@@ -139,8 +141,9 @@ def create_zone(
     return zone
 
 
+@transactional
 def create_gate(
-    event: Event, name: str, zone_name: str, direction: Direction, actor: str = "system"
+    event: Event, name: str, zone_name: str, direction: Direction, *, actor: str
 ) -> Gate:
     zone = zone_by_name(event, zone_name)
     if db.session.scalars(select(Gate).where(Gate.event_id == event.id, Gate.name == name)).first():
@@ -152,9 +155,10 @@ def create_gate(
     return gate
 
 
+@transactional
 def create_level(
     event: Event, name: str, colour: str, zone_names: list[str], day_offsets: list[int],
-    actor: str = "system",
+    *, actor: str,
 ) -> AccessLevel:
     if db.session.scalars(
         select(AccessLevel).where(AccessLevel.event_id == event.id, AccessLevel.name == name)

@@ -23,6 +23,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import Badge, Event, SigningKeyRecord, SyncState, utcnow
 from . import setup
+from .db import transactional
 
 DEFAULT_PAGE = 5000
 MAX_PAGE = 20000
@@ -38,6 +39,13 @@ def next_version() -> int:
         db.session.flush()
         version = 1
     return int(version)
+
+
+@transactional
+def ensure_state() -> None:
+    """The one sync-version row exists (a fresh database)."""
+    if db.session.get(SyncState, 1) is None:
+        db.session.add(SyncState(id=1, version=0))
 
 
 def stamp(badges: Iterable[Badge]) -> int:

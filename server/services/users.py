@@ -9,11 +9,13 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import User
 from . import audit
+from .db import transactional
 
 MIN_PASSWORD = 8
 
 
-def upsert(email: str, password: str, role: str, actor: str) -> User:
+@transactional
+def upsert(email: str, password: str, role: str, *, actor: str) -> User:
     if role not in ("admin", "security"):
         raise ValidationFailed("role must be admin or security")
     if len(password) < MIN_PASSWORD:

@@ -17,7 +17,6 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from ..services import login as login_service
-from ..services.db import write
 from . import csrf, i18n
 from .access import signed_in_user
 
@@ -42,8 +41,8 @@ def login() -> Response | str | tuple[str, int]:
         if signed_in_user() is not None:
             return redirect(_safe_next(request.args.get("next")))
         return render_template("web/login.html", next=request.args.get("next", ""))
-    result = write(
-        login_service.attempt, request.form.get("email", ""), request.form.get("password", ""),
+    result = login_service.attempt(
+        request.form.get("email", ""), request.form.get("password", ""),
         max_failed=current_app.config.get("LOGIN_MAX_FAILED", login_service.MAX_FAILED),
         lock_minutes=current_app.config.get("LOGIN_LOCK_MINUTES", login_service.LOCK_MINUTES),
     )

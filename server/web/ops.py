@@ -8,7 +8,6 @@ from werkzeug.wrappers import Response
 from .. import presenters
 from ..errors import NotFound
 from ..services import alerts, attendees, badges, presence, scanlog, setup, stats
-from ..services.db import write
 from .access import STAFF, actor, roles_required
 from .i18n import gettext
 
@@ -55,14 +54,10 @@ def attendee(attendee_id: int) -> str:
 def revoke(attendee_id: int) -> Response:
     event = setup.current_event()
     reason = request.form.get("reason", "")[:300]
-
-    def run() -> None:
-        person = attendees.get(event, attendee_id)
-        if person.badge is None:
-            raise NotFound("this attendee has no badge")
-        badges.revoke(event, person.badge, actor(), reason)
-
-    write(run)
+    person = attendees.get(event, attendee_id)
+    if person.badge is None:
+        raise NotFound("this attendee has no badge")
+    badges.revoke(event, person.badge, actor=actor(), reason=reason)
     flash(gettext("Badge revoked."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -71,7 +66,7 @@ def revoke(attendee_id: int) -> Response:
 @roles_required(STAFF)
 def reissue(attendee_id: int) -> Response:
     event = setup.current_event()
-    write(lambda: badges.issue(event, [attendees.get(event, attendee_id)], actor(), reissue=True))
+    badges.issue(event, [attendees.get(event, attendee_id)], actor=actor(), reissue=True)
     flash(gettext("Badge issued."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -81,7 +76,7 @@ def reissue(attendee_id: int) -> Response:
 def send_badge(attendee_id: int) -> Response:
     from ..services import delivery
 
-    person = delivery.send_now(setup.current_event(), attendee_id, actor())
+    person = delivery.send_now(setup.current_event(), attendee_id, actor=actor())
     message = gettext("Badge email sent.") if person.mail_state == "sent" else \
         gettext("Badge email not sent:") + f" {person.mail_state} {person.mail_error or ''}"
     flash(message, "info" if person.mail_state == "sent" else "error")
@@ -94,16 +89,8 @@ def override(attendee_id: int) -> Response:
     from ..services import overrides
 
     event = setup.current_event()
-    why = request.form.get("reason", "")
-
-    def run() -> None:
-        person = attendees.get(event, attendee_id)
-        if request.form.get("action") == "force_admit":
-            overrides.force_admit(event, person, request.form.get("gate", ""), why, actor())
-        else:
-            overrides.reset_presence(event, person, None, why, actor())
-
-    write(run)
+    overrides.apply(event, attendees.get(event, attendee_id), request.form.get("action", ""),
+                    request.form.get("reason", ""), actor=actor(), gate=request.form.get("gate", ""))
     flash(gettext("Override recorded."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -137,6 +124,6 @@ def alert_list() -> str:
 @roles_required(STAFF)
 def acknowledge(alert_id: int) -> Response:
     note = request.form.get("note", "")[:300]
-    write(alerts.acknowledge, setup.current_event(), alert_id, actor(), note)
+    alerts.acknowledge(setup.current_event(), alert_id, actor=actor(), note=note)
     flash(gettext("Alert acknowledged."), "info")
     return redirect(url_for("ops.alert_list"))

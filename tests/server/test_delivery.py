@@ -81,9 +81,8 @@ def test_reissue_makes_the_badge_due_again_and_bad_address_is_reported() -> None
             out = _send(server, smtp)
             assert "sent 2" in out.stdout and "rejected 1" in out.stdout, out.stdout
             server.cli("shell", input="from server.services import badges, setup, attendees\n"
-                       "from server.services.db import write\n"
                        "e=setup.current_event()\n"
-                       "write(badges.issue, e, [attendees.get(e, 1)], 'test', reissue=True)\n")
+                       "badges.issue(e, [attendees.get(e, 1)], actor='test', reissue=True)\n")
             again = _send(server, smtp)
             assert "sent 1" in again.stdout, again.stdout
             ids = [m["Message-ID"] for m in smtp.handler.received]
