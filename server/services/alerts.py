@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Alert, Attendee, Event, Scan, utcnow
 
 if TYPE_CHECKING:
-    from .checkin import Holder
+    from .checkin_facts import Holder
 from . import audit
 from .db import transactional
 

@@ -1,9 +1,16 @@
 """The check-in engine: one scan in, one verdict out, decided atomically.
 
-A scan reads top to bottom: verify the token, lock the badge row (PostgreSQL) or hold
-SQLite's write lock (``BEGIN IMMEDIATE``, see services.db), read presence, call the
-shared policy, append to the scan log, move presence. Two gates scanning one badge in
-the same millisecond therefore admit it once.
+Two paths over the same steps (facts under lock -> decide -> log -> move presence):
+
+- online (``record_scan``): the server is the authority. It decides at its own clock
+  and its verdict is the answer; the gate's ``scanned_at`` is kept for the record.
+- offline upload (``record_batch``): the gate already decided. Its time and verdict
+  stand (what happened at the door happened); the server decides again beside them,
+  as of the scan's time, and flags an admit it would have denied.
+
+The badge row is locked (PostgreSQL) or SQLite's write lock is held (``BEGIN
+IMMEDIATE``, see services.db) while presence is read, so two gates scanning one badge
+in the same millisecond admit it once.
 """
 
 from __future__ import annotations
@@ -12,12 +19,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from shared import (
-    BadBadgeNumber,
     BadgeClaims,
     BadgeFacts,
     Decision,
@@ -27,49 +31,28 @@ from shared import (
     Reason,
     TokenError,
     Verdict,
-    ZoneFacts,
     decide,
-    parse_badge_number,
     verify_token,
 )
 from shared.schemas import ScanIn
 
 from ..extensions import db
-from ..models import (
-    AccessLevel,
-    ApiToken,
-    Attendee,
-    Badge,
-    Event,
-    Gate,
-    Presence,
-    Scan,
-    Zone,
-    utcnow,
-)
+from ..models import ApiToken, Attendee, Event, Gate, Scan, utcnow
 from . import alerts, keys, setup
-from .badges import MAX_DB_ID
+from .checkin_facts import (
+    BadgeState,
+    Holder,
+    Locked,
+    badge_facts,
+    lock_badge,
+    move_presence,
+    typed_number,
+    zone_facts,
+)
 from .db import transactional
 
 BATCH_CHUNK = 200
-
-
-@dataclass(frozen=True)
-class Holder:
-    """The person a scan is about, as the answer shows them."""
-
-    id: int
-    name: str
-    organization: str
-    country: str
-    access_level: str
-
-
-@dataclass(frozen=True)
-class BadgeState:
-    id: int
-    revision: int
-    status: str
+_SCAN = Scan.__table__
 
 
 @dataclass
@@ -81,11 +64,124 @@ class ScanResult:
     duplicate: bool
 
 
-def _existing(scan_id: str) -> Scan | None:
-    return db.session.scalars(select(Scan).where(Scan.scan_id == scan_id)).first()
+@dataclass(frozen=True)
+class Caller:
+    """The device that sent the scan, as plain values read before the transaction."""
+
+    device_id: int | None
+    bound_gate_id: int | None
+
+    @classmethod
+    def of(cls, device: ApiToken | None) -> Caller:
+        return cls(device.id, device.gate_id) if device else cls(None, None)
 
 
-def _result_of(scan: Scan, duplicate: bool) -> ScanResult:
+@dataclass(frozen=True)
+class _Seen:
+    """Facts under lock: what the code claims and what the database says about it."""
+
+    claims: BadgeClaims | TokenError
+    manual: bool  # a badge number typed at the gate, not a scanned code
+    locked: Locked | None
+    direction: Direction
+    day: dt.date
+
+
+def _facts(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyRing,
+           at: dt.datetime, revoked_as_of: dt.datetime | None) -> tuple[_Seen, Decision]:
+    """Step 1 and 2, shared by both paths: read the facts under lock, then decide."""
+    direction = Direction(scan_in.direction or gate.direction)
+    day = setup.today(event, at)
+    claims: BadgeClaims | TokenError
+    manual = False
+    try:
+        claims = verify_token(scan_in.code, ring)
+    except TokenError as exc:
+        typed = typed_number(event, scan_in.code)
+        claims, manual = (typed, True) if typed is not None else (exc, False)
+    locked = lock_badge(claims.badge_id, gate.zone_id) if isinstance(claims, BadgeClaims) else None
+    if locked is not None and locked.event_id != event.id:
+        locked = None
+    badge = (badge_facts(event, claims, locked, day, revoked_as_of)
+             if isinstance(claims, BadgeClaims) else BadgeFacts())
+    gate_facts = GateFacts(zone_slot=gate.zone.slot, direction=direction,
+                           device_allowed=caller.bound_gate_id in (None, gate.id))
+    zones = zone_facts(gate.zone, day, lock=direction is Direction.IN)
+    return _Seen(claims, manual, locked, direction, day), decide(claims, gate_facts, zones, badge, day)
+
+
+def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen, *,
+         shown: Decision, server: Decision, mode: str, scanned_at: dt.datetime,
+         received_at: dt.datetime, conflict: str | None) -> Scan:
+    """Step 3: append to the scan log (one Core INSERT; its unique scan_id makes a
+    repeated upload fail here, and the caller answers with the stored scan)."""
+    claims, holder = seen.claims, seen.locked.holder if seen.locked else None
+    row = {
+        "scan_id": str(scan_in.scan_id),
+        "event_id": event.id,
+        "device_id": caller.device_id,
+        "gate_id": gate.id,
+        "zone_id": gate.zone_id,
+        "direction": seen.direction.value,
+        "code": scan_in.code[:4096],
+        "badge_id": claims.badge_id if isinstance(claims, BadgeClaims) else None,
+        "badge_revision": claims.revision if isinstance(claims, BadgeClaims) else None,
+        "attendee_id": holder.id if holder else None,
+        "verdict": shown.verdict.value,
+        "reason": shown.reason.value,
+        "server_reason": server.reason.value,
+        "mode": mode,
+        "scanned_at": scanned_at,
+        "received_at": received_at,
+        "conflict": conflict,
+        "note": "badge number typed at the gate" if seen.manual else None,
+    }
+    db.session.execute(insert(_SCAN).values(**row))
+    return Scan(**row)  # transient: the answer is shaped from it, nothing reloads
+
+
+def _result(scan: Scan, gate: Gate, seen: _Seen) -> ScanResult:
+    locked = seen.locked
+    return ScanResult(scan, gate, locked.holder if locked else None,
+                      locked.badge if locked else None, duplicate=False)
+
+
+@transactional
+def _decide_online(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyRing,
+                   now: dt.datetime) -> ScanResult:
+    """The online path: the server's clock and the server's verdict."""
+    seen, verdict = _facts(event, caller, gate, scan_in, ring, now, revoked_as_of=None)
+    scan = _log(event, caller, gate, scan_in, seen, shown=verdict, server=verdict, mode="online",
+                scanned_at=scan_in.scanned_at or now, received_at=now, conflict=None)
+    if verdict.admitted and seen.locked is not None:
+        move_presence(seen.locked, gate, seen.direction, seen.day, now)
+    return _result(scan, gate, seen)
+
+
+def _record_offline(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyRing,
+                    now: dt.datetime) -> ScanResult:
+    """The offline path: the gate's time and verdict stand; the server's own verdict,
+    as of that time, is stored beside them, and an admit it would deny raises an alert."""
+    assert scan_in.offline_verdict is not None and scan_in.offline_reason is not None
+    scanned_at = scan_in.scanned_at or now
+    seen, server = _facts(event, caller, gate, scan_in, ring, scanned_at, revoked_as_of=scanned_at)
+    shown = Decision(Verdict(scan_in.offline_verdict), Reason(scan_in.offline_reason))
+    disagrees = shown.admitted and not server.admitted and seen.direction is Direction.IN
+    conflict = alerts.conflict_kind(server.reason) if disagrees else None
+    scan = _log(event, caller, gate, scan_in, seen, shown=shown, server=server, mode="offline",
+                scanned_at=scanned_at, received_at=now, conflict=conflict)
+    if shown.admitted and seen.locked is not None:
+        move_presence(seen.locked, gate, seen.direction, seen.day, scanned_at)
+    if conflict:
+        alerts.raise_for(event, scan, seen.locked.holder if seen.locked else None)
+    return _result(scan, gate, seen)
+
+
+def _existing(scan_id: str) -> ScanResult | None:
+    """The stored answer to a scan_id recorded before (a retry or a repeated upload)."""
+    scan = db.session.scalars(select(Scan).where(Scan.scan_id == scan_id)).first()
+    if scan is None:
+        return None
     attendee = db.session.get(Attendee, scan.attendee_id) if scan.attendee_id else None
     badge = attendee.badge if attendee else None
     return ScanResult(
@@ -94,200 +190,8 @@ def _result_of(scan: Scan, duplicate: bool) -> ScanResult:
         attendee=Holder(attendee.id, attendee.name, attendee.organization, attendee.country,
                         attendee.access_level.name) if attendee else None,
         badge=BadgeState(badge.id, badge.revision, badge.status) if badge else None,
-        duplicate=duplicate,
+        duplicate=True,
     )
-
-
-@dataclass(frozen=True)
-class _Locked:
-    badge: BadgeState
-    event_id: int
-    zone_mask: int
-    day_mask: int
-    revoked_at: dt.datetime | None
-    holder: Holder
-    deleted: bool
-    inside: bool
-    presence_day: dt.date | None
-    presence_since: dt.datetime | None
-
-
-_BADGE = Badge.__table__
-_ATTENDEE = Attendee.__table__
-_PRESENCE = Presence.__table__
-_LEVEL = AccessLevel.__table__
-_SCAN = Scan.__table__
-
-
-def _lock_badge(badge_id: int, zone_id: int) -> _Locked | None:
-    """The badge (locked), its holder and their presence in this zone, as plain rows.
-
-    ``FOR UPDATE`` serialises scans of one badge on PostgreSQL (SQLite ignores it; its
-    ``BEGIN IMMEDIATE`` already serialises writers). Presence is read by a second
-    statement on purpose: under READ COMMITTED a statement that waited for the lock
-    still sees the snapshot from before the wait for every table but the locked one.
-    Core statements, not ORM entities: this is the hot path."""
-    b = db.session.execute(
-        select(_BADGE.c.id, _BADGE.c.revision, _BADGE.c.status, _BADGE.c.event_id,
-               _BADGE.c.zone_mask, _BADGE.c.day_mask, _BADGE.c.revoked_at, _BADGE.c.attendee_id)
-        .where(_BADGE.c.id == badge_id).with_for_update()
-    ).first()
-    if b is None:
-        return None
-    a = db.session.execute(
-        select(_ATTENDEE.c.name, _ATTENDEE.c.organization, _ATTENDEE.c.country,
-               _ATTENDEE.c.deleted_at, _LEVEL.c.name.label("level"), _PRESENCE.c.inside,
-               _PRESENCE.c.day, _PRESENCE.c.since)
-        .join(_LEVEL, _LEVEL.c.id == _ATTENDEE.c.access_level_id)
-        .outerjoin(_PRESENCE, (_PRESENCE.c.attendee_id == _ATTENDEE.c.id)
-                   & (_PRESENCE.c.zone_id == zone_id))
-        .where(_ATTENDEE.c.id == b.attendee_id)
-    ).one()
-    return _Locked(
-        badge=BadgeState(b.id, b.revision, b.status), event_id=b.event_id,
-        zone_mask=b.zone_mask, day_mask=b.day_mask, revoked_at=b.revoked_at,
-        holder=Holder(b.attendee_id, a.name, a.organization, a.country, a.level),
-        deleted=a.deleted_at is not None, inside=bool(a.inside), presence_day=a.day,
-        presence_since=a.since,
-    )
-
-
-def _typed_number(event: Event, text: str) -> BadgeClaims | None:
-    """A badge number typed by staff for a damaged code stands for the badge's current
-    revision: staff at the gate vouch for the person (and check photo ID)."""
-    try:
-        badge_id = parse_badge_number(text)
-    except BadBadgeNumber:
-        return None
-    badge = db.session.get(Badge, badge_id) if badge_id <= MAX_DB_ID else None
-    if badge is None or badge.event_id != event.id:
-        return None
-    return BadgeClaims(
-        key_id=badge.key_id, badge_id=badge.id, revision=badge.revision,
-        valid_days=frozenset(_mask_days(event, badge.day_mask)),
-        zone_slots=frozenset(i for i in range(32) if badge.zone_mask >> i & 1),
-    )
-
-
-def _mask_days(event: Event, mask: int) -> list[dt.date]:
-    return setup.offsets_to_dates(event, [i for i in range(16) if mask >> i & 1])
-
-
-def _zone_facts(event: Event, zone: Zone, day: dt.date, lock: bool) -> ZoneFacts:
-    occupancy = 0
-    if zone.capacity is not None:
-        if lock:  # serialise entries into a zone with a capacity, or two could overfill it
-            db.session.execute(select(Zone.id).where(Zone.id == zone.id).with_for_update())
-        occupancy = setup.zone_occupancy(zone.id, day)
-    return ZoneFacts(allow_reentry=zone.allow_reentry, capacity=zone.capacity, occupancy=occupancy)
-
-
-def _decide_and_log(
-    event: Event,
-    device: ApiToken | None,
-    gate: Gate,
-    scan_in: ScanIn,
-    ring: KeyRing,
-    now: dt.datetime,
-) -> ScanResult:
-    direction = Direction(scan_in.direction or gate.direction)
-    offline = scan_in.offline_verdict is not None
-    scanned_at = scan_in.scanned_at or now
-    if scanned_at.tzinfo is None:
-        scanned_at = scanned_at.replace(tzinfo=dt.UTC)
-    day = setup.today(event, scanned_at)
-    claims: BadgeClaims | TokenError
-    manual = False
-    try:
-        claims = verify_token(scan_in.code, ring)
-    except TokenError as exc:
-        claims = _typed_number(event, scan_in.code) or exc
-        manual = isinstance(claims, BadgeClaims)
-    locked: _Locked | None = None
-    facts = BadgeFacts()
-    if isinstance(claims, BadgeClaims):
-        locked = _lock_badge(claims.badge_id, gate.zone_id)
-        if locked is not None and locked.event_id == event.id:
-            revoked = (
-                locked.badge.revision != claims.revision
-                or locked.badge.status != "active"
-                or locked.deleted
-            )
-            if offline and locked.badge.revision == claims.revision and locked.badge.status != "active":
-                # Judge an offline scan by what was true when it happened.
-                revoked = locked.revoked_at is not None and locked.revoked_at <= scanned_at
-            facts = BadgeFacts(
-                revoked=revoked,
-                inside=locked.inside and locked.presence_day == day,
-                zone_slots=frozenset(i for i in range(32) if locked.zone_mask >> i & 1),
-                valid_days=frozenset(_mask_days(event, locked.day_mask)),
-            )
-        else:
-            locked = None
-            facts = BadgeFacts(revoked=True)  # signed by us, but no such badge any more
-    gate_facts = GateFacts(
-        zone_slot=gate.zone.slot,
-        direction=direction,
-        device_allowed=device is None or device.gate_id in (None, gate.id),
-    )
-    zone_facts = _zone_facts(event, gate.zone, day, lock=direction is Direction.IN)
-    server = decide(claims, gate_facts, zone_facts, facts, day)
-    shown = (
-        Decision(Verdict(scan_in.offline_verdict), Reason(scan_in.offline_reason or server.reason))
-        if offline and scan_in.offline_verdict is not None
-        else server
-    )
-    holder = locked.holder if locked else None
-    conflict = (
-        alerts.conflict_kind(server.reason)
-        if offline and shown.admitted and not server.admitted and direction is Direction.IN
-        else None
-    )
-    row = {
-        "scan_id": str(scan_in.scan_id),
-        "event_id": event.id,
-        "device_id": device.id if device else None,
-        "gate_id": gate.id,
-        "zone_id": gate.zone_id,
-        "direction": direction.value,
-        "code": scan_in.code[:4096],
-        "badge_id": claims.badge_id if isinstance(claims, BadgeClaims) else None,
-        "badge_revision": claims.revision if isinstance(claims, BadgeClaims) else None,
-        "attendee_id": holder.id if holder else None,
-        "verdict": shown.verdict.value,
-        "reason": shown.reason.value,
-        "server_reason": server.reason.value,
-        "mode": "offline" if offline else "online",
-        "scanned_at": scanned_at,
-        "received_at": now,
-        "conflict": conflict,
-        "note": "badge number typed at the gate" if manual else None,
-    }
-    db.session.execute(insert(_SCAN).values(**row))
-    if shown.admitted and locked is not None:
-        _move_presence(locked, gate, direction, day, scanned_at)
-    scan = Scan(**row)  # transient: the answer is shaped from it, nothing reloads
-    if conflict:
-        alerts.raise_for(event, scan, holder)
-    return ScanResult(scan, gate, holder, locked.badge if locked else None, duplicate=False)
-
-
-def _move_presence(
-    locked: _Locked, gate: Gate, direction: Direction, day: dt.date, at: dt.datetime
-) -> None:
-    since = locked.presence_since
-    if since is not None and _aware(since) > at:
-        return  # an offline scan older than what we know must not rewind presence
-    values = {"inside": direction is Direction.IN, "day": day, "since": at, "gate_id": gate.id}
-    dialect = db.session.get_bind().dialect.name
-    upsert = (pg_insert if dialect == "postgresql" else sqlite_insert)(_PRESENCE).values(
-        attendee_id=locked.holder.id, zone_id=gate.zone_id, **values)
-    db.session.execute(upsert.on_conflict_do_update(
-        index_elements=[_PRESENCE.c.attendee_id, _PRESENCE.c.zone_id], set_=values))
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def record_scan(
@@ -297,51 +201,55 @@ def record_scan(
     now: dt.datetime | None = None,
     gate: Gate | None = None,
 ) -> ScanResult:
-    """Decide one scan; idempotent by ``scan_id``: a retry returns the first answer.
+    """Decide one online scan; idempotent by ``scan_id``: a retry returns the first answer.
 
     The scan_id's uniqueness is enforced by the insert itself (no SELECT first): a
     repeated id fails the transaction, which rolls back, and the stored answer wins."""
     gate = gate or setup.resolve_gate(event, scan_in.gate)
     ring = keys.keyring(event)
+    caller = Caller.of(device)
     moment = now or utcnow()
     for attempt in range(3):
         try:
-            return transactional(_decide_and_log)(event, device, gate, scan_in, ring, moment)
+            return _decide_online(event, caller, gate, scan_in, ring, moment)
         except IntegrityError:
             db.session.rollback()
             existing = _existing(str(scan_in.scan_id))
             if existing is not None:
-                # The same scan_id was recorded before (or raced in on another worker).
-                return _result_of(existing, duplicate=True)
+                return existing  # recorded before, or raced in on another worker
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
 
 def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> list[ScanResult]:
-    """Queued offline scans, oldest first. A chunk shares one transaction (one fsync, one
-    write lock) and each scan has its own savepoint, so one bad or repeated scan cannot
-    hold back the rest. Unknown gates refuse the batch before anything is recorded."""
-    ordered = sorted(scans, key=lambda s: _aware(s.scanned_at) if s.scanned_at else utcnow())
+    """Queued offline scans, oldest first. Each chunk of ``BATCH_CHUNK`` is one commit
+    (one fsync, one write lock) and each scan has its own savepoint, so one bad or
+    repeated scan cannot hold back the rest. Unknown gates refuse the batch before
+    anything is recorded. A scan without the gate's verdict is decided online."""
+    now = utcnow()
+    ordered = sorted(scans, key=lambda s: s.scanned_at or now)
     gates = {ref: setup.resolve_gate(event, ref) for ref in {s.gate for s in ordered}}
     ring = keys.keyring(event)
-    now = utcnow()
-
-    @transactional
-    def run(chunk: list[ScanIn]) -> list[ScanResult]:
-        out: list[ScanResult] = []
-        for scan_in in chunk:
-            try:
-                with db.session.begin_nested():
-                    out.append(_decide_and_log(event, device, gates[scan_in.gate], scan_in, ring, now))
-            except IntegrityError:
-                existing = _existing(str(scan_in.scan_id))
-                if existing is None:
-                    raise
-                out.append(_result_of(existing, duplicate=True))
-        return out
-
+    caller = Caller.of(device)
     results: list[ScanResult] = []
     for start in range(0, len(ordered), BATCH_CHUNK):
-        results += run(ordered[start:start + BATCH_CHUNK])
+        results += _record_chunk(event, caller, gates, ordered[start:start + BATCH_CHUNK], ring, now)
     return results
+
+
+@transactional
+def _record_chunk(event: Event, caller: Caller, gates: dict[str, Gate], chunk: list[ScanIn],
+                  ring: KeyRing, now: dt.datetime) -> list[ScanResult]:
+    out: list[ScanResult] = []
+    for scan_in in chunk:
+        path = _record_offline if scan_in.offline_verdict is not None else _decide_online
+        try:
+            with db.session.begin_nested():
+                out.append(path(event, caller, gates[scan_in.gate], scan_in, ring, now))
+        except IntegrityError:
+            existing = _existing(str(scan_in.scan_id))
+            if existing is None:
+                raise
+            out.append(existing)
+    return out
