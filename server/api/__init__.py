@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify
 from werkzeug.routing import IntegerConverter, Map
 
+from shared import MAX_ID
+
 from ..extensions import db
 from . import attendees, badges, devices, openapi, scans, setup
-from .registry import MAX_ID, PUBLIC, endpoint
+from .registry import PUBLIC, endpoint
 
 health = Blueprint("health", __name__)
 

@@ -19,7 +19,6 @@ STAFF = frozenset({"admin", "security"})
 GATE = frozenset({"admin", "gate"})
 SETUP_READERS = frozenset({"admin", "security", "gate"})
 PUBLIC = frozenset({"anonymous"})
-MAX_ID = 2**31 - 1  # the database's integer ids
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint
 from pydantic import BaseModel, Field
 
+from shared import MAX_ID
 from shared.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
 
 from .. import presenters
 from ..services import checkin, hotcache, scanlog, setup
 from .auth import Principal
-from .registry import GATE, MAX_ID, STAFF, endpoint
+from .registry import GATE, STAFF, endpoint
 
 bp = Blueprint("scans", __name__)
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import func, or_, select
 
-from shared import BadBadgeNumber, parse_badge_number
+from shared import MAX_ID, BadBadgeNumber, parse_badge_number
 from shared.schemas import AttendeeIn, AttendeePatch
 
 from ..errors import Conflict, NotFound
@@ -19,7 +19,7 @@ from .text import fold, search_text
 
 
 def get(event: Event, attendee_id: int) -> Attendee:
-    attendee = db.session.get(Attendee, attendee_id) if 0 < attendee_id <= badges.MAX_DB_ID else None
+    attendee = db.session.get(Attendee, attendee_id) if 0 < attendee_id <= MAX_ID else None
     if attendee is None or attendee.event_id != event.id or attendee.deleted_at is not None:
         raise NotFound(f"no attendee {attendee_id}")
     return attendee
@@ -117,7 +117,7 @@ def search(event: Event, q: str, limit: int = 50, offset: int = 0) -> tuple[list
         conditions = []
         with contextlib.suppress(BadBadgeNumber):
             number = parse_badge_number(q)
-            if number <= badges.MAX_DB_ID:
+            if number <= MAX_ID:
                 conditions.append(Attendee.badge.has(Badge.id == number))
         found = badges.by_code_or_number(event, q) if len(q) > 40 else None
         if found is not None:

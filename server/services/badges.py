@@ -11,7 +11,20 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from shared import BadgeClaims, SigningKey, encode_token, format_badge_number, seal_record
+from shared import (
+    MAX_DAYS,
+    MAX_ID,
+    BadBadgeNumber,
+    BadgeClaims,
+    NotABadge,
+    SigningKey,
+    encode_token,
+    format_badge_number,
+    mask_of,
+    parse_badge_number,
+    parse_token,
+    seal_record,
+)
 
 from ..errors import Conflict, NotFound
 from ..extensions import db
@@ -20,7 +33,6 @@ from . import audit, keys, setup, sync
 from .db import transactional
 
 _MAX_REVISION = 255  # one byte in the token
-MAX_DB_ID = 2**31 - 1  # integer columns on PostgreSQL
 ISSUE_CHUNK = 200
 
 
@@ -31,10 +43,7 @@ def effective_offsets(attendee: Attendee) -> list[int]:
 
 
 def zone_mask(attendee: Attendee) -> int:
-    mask = 0
-    for zone in attendee.access_level.zones:
-        mask |= 1 << zone.slot
-    return mask
+    return mask_of(zone.slot for zone in attendee.access_level.zones)
 
 
 def personal_fields(attendee: Attendee) -> dict[str, str]:
@@ -60,7 +69,7 @@ def _sign(event: Event, badge: Badge, attendee: Attendee, key: SigningKey) -> No
     )
     badge.key_id = key.key_id
     badge.zone_mask = zone_mask(attendee)
-    badge.day_mask = sum(1 << o for o in offsets)
+    badge.day_mask = mask_of(offsets, MAX_DAYS)
     badge.code = encode_token(claims, key, event.start_date)
     badge.sealed = seal_record(badge.code, personal_fields(attendee))
     badge.issued_at = utcnow()
@@ -136,7 +145,7 @@ def reseal(event: Event, attendee: Attendee) -> None:
 
 
 def get(event: Event, badge_id: int) -> Badge:
-    badge = db.session.get(Badge, badge_id) if 0 < badge_id <= MAX_DB_ID else None
+    badge = db.session.get(Badge, badge_id) if 0 < badge_id <= MAX_ID else None
     if badge is None or badge.event_id != event.id:
         raise NotFound(f"no badge {badge_id}")
     return badge
@@ -144,8 +153,6 @@ def get(event: Event, badge_id: int) -> Badge:
 
 def by_code_or_number(event: Event, text: str) -> Badge | None:
     """A badge from a scanned code or a typed badge number (manual entry, lookup)."""
-    from shared import BadBadgeNumber, NotABadge, parse_badge_number, parse_token
-
     badge_id: int | None = None
     try:
         badge_id = parse_token(text, event.start_date).claims.badge_id
@@ -154,7 +161,7 @@ def by_code_or_number(event: Event, text: str) -> Badge | None:
             badge_id = parse_badge_number(text)
         except BadBadgeNumber:
             return None
-    if not 0 < badge_id <= MAX_DB_ID:
+    if not 0 < badge_id <= MAX_ID:
         return None
     badge = db.session.get(Badge, badge_id)
     return badge if badge is not None and badge.event_id == event.id else None

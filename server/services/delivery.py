@@ -18,7 +18,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import or_, select
 
-from shared import format_badge_number
+from shared import format_badge_number, slots_of
 
 from ..errors import Conflict, MailError
 from ..extensions import db
@@ -64,7 +64,7 @@ def badge_print(event: Event, attendee: Attendee) -> BadgePrint:
     return BadgePrint(
         name=attendee.name, organization=attendee.organization, country=attendee.country,
         access_level=attendee.access_level.name, level_colour=attendee.access_level.colour,
-        zones=tuple(zones[s] for s in sorted(zones) if badge.zone_mask >> s & 1),
+        zones=tuple(zones[s] for s in sorted(zones) if s in slots_of(badge.zone_mask)),
         days=tuple(attendees.days_of(event, attendee)),
         badge_number=format_badge_number(badge.id),
         qr_text=badge.code, event_name=event.name, language=attendee.language,

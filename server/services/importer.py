@@ -20,6 +20,7 @@ from ..errors import AdmitError, ValidationFailed
 from ..models import Attendee, Event
 from . import attendees, setup
 from .db import transactional
+from .text import whole_number
 
 REQUIRED = ("name", "email", "access_level")
 KNOWN = (*REQUIRED, "organization", "country", "language", "days", "external_id")
@@ -39,8 +40,9 @@ def _parse_days(event: Event, text: str) -> list[dt.date] | None:
         part = part.strip()
         if not part:
             continue
-        if part.isdigit():
-            days.append(event.start_date + dt.timedelta(days=int(part) - 1))
+        number = whole_number(part, maximum=9999)  # a day of the event, counted from 1
+        if number is not None:
+            days.append(event.start_date + dt.timedelta(days=number - 1))
         else:
             days.append(dt.date.fromisoformat(part))
     return days

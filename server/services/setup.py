@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import AccessLevel, Event, Gate, Presence, Zone, utcnow
 from . import audit
 from .db import transactional
+from .text import whole_number
 
 
 def current_event() -> Event:
@@ -67,8 +68,9 @@ def resolve_gate(event: Event, ref: str) -> Gate:
     """A gate by id or by name: scanners are configured with whichever staff typed."""
     query = select(Gate).where(Gate.event_id == event.id)
     gate = None
-    if ref.isdigit() and len(ref) < 10:  # longer cannot be an id (and would overflow)
-        gate = db.session.scalars(query.where(Gate.id == int(ref))).first()
+    gate_id = whole_number(ref)
+    if gate_id is not None:
+        gate = db.session.scalars(query.where(Gate.id == gate_id)).first()
     if gate is None:
         gate = db.session.scalars(query.where(Gate.name == ref)).first()
     if gate is None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import or_, select, update
 
-from shared import format_badge_number
+from shared import day_offsets_of, format_badge_number, slots_of
 from shared.schemas import BadgeRecord, EventOut, KeyOut, SyncOut
 
 from ..errors import ValidationFailed
@@ -70,7 +70,7 @@ def parse_cursor(cursor: str | None) -> tuple[int, int]:
 
 
 def _days(mask: int, event: Event) -> list[dt.date]:
-    return setup.offsets_to_dates(event, [i for i in range(16) if mask >> i & 1])
+    return setup.offsets_to_dates(event, day_offsets_of(mask))
 
 
 def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> SyncOut:
@@ -99,7 +99,7 @@ def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> SyncOut
             number=format_badge_number(r.id),
             revision=r.revision,
             revoked=r.status != "active",
-            zone_slots=[i for i in range(32) if r.zone_mask >> i & 1],
+            zone_slots=sorted(slots_of(r.zone_mask)),
             days=_days(r.day_mask, event),
             sealed=r.sealed,
         )

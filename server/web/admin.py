@@ -14,6 +14,7 @@ from shared.schemas import ImportReport
 from ..errors import ValidationFailed
 from ..services import attendees, badges, devices, keys, login, setup, users
 from ..services.importer import ImportRejected, import_csv
+from ..services.text import whole_number
 from .access import ADMIN, actor, roles_required
 from .i18n import gettext
 
@@ -22,12 +23,12 @@ PAGE = 50
 
 
 def _int_or_none(text: str, field: str) -> int | None:
-    text = text.strip()
-    if not text:
+    if not text.strip():
         return None
-    if not text.isdigit():
+    number = whole_number(text)
+    if number is None:
         raise ValidationFailed(f"{field} must be a whole number")
-    return int(text)
+    return number
 
 
 @bp.get("/attendees")
