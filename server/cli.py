@@ -14,7 +14,10 @@ from flask_migrate import upgrade
 
 from .errors import AdmitError
 from .extensions import db
-from .services import badges, devices, importer, keys, setup, sync, users
+from .services.accounts import devices, users
+from .services.event import setup, sync
+from .services.issuing import badges, keys
+from .services.people import importer
 
 ACTOR = "cli"
 
@@ -59,7 +62,7 @@ def register(app: Flask) -> None:
     @_clean_errors
     def seed_demo_cmd(count: int) -> None:
         """Create the demo convention (idempotent) and print logins and a gate token."""
-        from .services import demo
+        from .services.event import demo
 
         init_db()
         summary = demo.seed(count)
@@ -99,7 +102,7 @@ def register(app: Flask) -> None:
         """Email badges to everyone whose current badge was not yet delivered."""
         from flask import current_app
 
-        from .services import delivery
+        from .services.mail import delivery
 
         event = setup.current_event()
         ids = delivery.due(event, list(attendee_ids) or None, resend)
@@ -126,11 +129,11 @@ def register(app: Flask) -> None:
     @_clean_errors
     def print_badges_cmd(layout: str, out: Path, attendee_ids: tuple[int, ...]) -> None:
         """Write printable badges (PDF) for everyone with an active badge."""
-        from .services import delivery
-        from .services.badge_pdf import render_badges_pdf
+        from .services.issuing.badge_pdf import render_badges_pdf
+        from .services.mail import delivery
 
         event = setup.current_event()
-        from .services import attendees as attendee_service
+        from .services.people import attendees as attendee_service
 
         ids = delivery.due(event, list(attendee_ids) or None, resend=True)
         prints = [delivery.badge_print(event, attendee_service.get(event, i)) for i in ids]

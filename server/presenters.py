@@ -31,8 +31,9 @@ from shared.schemas import (
 
 from .extensions import db
 from .models import AccessLevel, ApiToken, Attendee, Badge, Event, Gate, Presence, Scan, Zone
-from .services import attendees, setup
-from .services.checkin import ScanResult
+from .services.entry.checkin import ScanResult
+from .services.event import setup
+from .services.people import attendees
 
 
 def zone_out(zone: Zone, occupancy: dict[int, int]) -> ZoneOut:

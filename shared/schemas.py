@@ -335,8 +335,3 @@ class SyncOut(BaseModel):
     badges: list[BadgeRecord]
     cursor: str
     more: bool
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-    database: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
-from pydantic import BaseModel, Field
 
 from shared.schemas import (
     AttendeeIn,
@@ -16,26 +15,17 @@ from shared.schemas import (
 )
 
 from .. import presenters
+from ..access import ADMIN, STAFF
 from ..errors import AdmitError, NotFound
-from ..services import attendees, badges, importer, overrides, scanlog, setup
+from ..services.entry import overrides, scanlog
+from ..services.event import setup
+from ..services.issuing import badges
+from ..services.people import attendees, importer
 from .auth import Principal
-from .registry import ADMIN, STAFF, endpoint
+from .registry import endpoint
+from .schemas import Deleted, LookupQuery, SearchQuery
 
 bp = Blueprint("attendees", __name__)
-
-
-class SearchQuery(BaseModel):
-    q: str = Field(default="", max_length=200)
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
-
-
-class LookupQuery(BaseModel):
-    code: str = Field(min_length=1, max_length=4096, description="a scanned code or badge number")
-
-
-class Deleted(BaseModel):
-    deleted: bool
 
 
 @endpoint(bp, "/attendees", "GET", roles=STAFF, query=SearchQuery, response=AttendeeList,

@@ -11,11 +11,14 @@ from werkzeug.wrappers import Response
 from shared import Direction
 from shared.schemas import ImportReport
 
+from ..access import ADMIN, actor, roles_required
 from ..errors import ValidationFailed
-from ..services import attendees, badges, devices, keys, login, setup, users
-from ..services.importer import ImportRejected, import_csv
-from ..services.text import whole_number
-from .access import ADMIN, actor, roles_required
+from ..services.accounts import devices, login, users
+from ..services.event import setup
+from ..services.issuing import badges, keys
+from ..services.people import attendees
+from ..services.people.importer import ImportRejected, import_csv
+from ..services.people.text import whole_number
 from .i18n import gettext
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -16,9 +16,9 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from ..services import login as login_service
-from . import csrf, i18n
-from .access import signed_in_user
+from ..access import renew_csrf_token, signed_in_user
+from ..services.accounts import login as login_service
+from . import i18n
 
 bp = Blueprint("web", __name__)
 
@@ -60,7 +60,7 @@ def login() -> Response | str | tuple[str, int]:
     session["user_id"] = result.user.id
     session["auth_version"] = login_service.auth_version(result.user)
     session["lang"] = lang or result.user.language
-    csrf.renew()
+    renew_csrf_token()
     return redirect(_safe_next(request.form.get("next")))
 
 

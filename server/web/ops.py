@@ -6,9 +6,12 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from .. import presenters
+from ..access import STAFF, actor, roles_required
 from ..errors import NotFound
-from ..services import alerts, attendees, badges, presence, scanlog, setup, stats
-from .access import STAFF, actor, roles_required
+from ..services.entry import alerts, presence, scanlog
+from ..services.event import setup, stats
+from ..services.issuing import badges
+from ..services.people import attendees
 from .i18n import gettext
 
 bp = Blueprint("ops", __name__, url_prefix="/dashboard")
@@ -74,7 +77,7 @@ def reissue(attendee_id: int) -> Response:
 @bp.post("/attendees/<int:attendee_id>/send-badge")
 @roles_required(STAFF)
 def send_badge(attendee_id: int) -> Response:
-    from ..services import delivery
+    from ..services.mail import delivery
 
     person = delivery.send_now(setup.current_event(), attendee_id, actor=actor())
     message = gettext("Badge email sent.") if person.mail_state == "sent" else \
@@ -86,7 +89,7 @@ def send_badge(attendee_id: int) -> Response:
 @bp.post("/attendees/<int:attendee_id>/override")
 @roles_required(STAFF)
 def override(attendee_id: int) -> Response:
-    from ..services import overrides
+    from ..services.entry import overrides
 
     event = setup.current_event()
     overrides.apply(event, attendees.get(event, attendee_id), request.form.get("action", ""),

@@ -47,7 +47,8 @@ def test_bulk_send_survives_smtp_outage_and_sends_each_once() -> None:
         assert len(per_recipient) == 24 and set(per_recipient.values()) == {1}
         assert len({m["Message-ID"] for m in received}) == 24
         # the inline QR decodes to a token the server's published key verifies
-        keys_out = server.cli("shell", input="from server.services import keys, setup\n"
+        keys_out = server.cli("shell", input="from server.services.issuing import keys\n"
+                              "from server.services.event import setup\n"
                               "e=setup.current_event()\n"
                               "print('KEYS', [(k.key_id, k.public_key.hex()) for k in keys.active_keys(e)], e.start_date)\n")
         line = next(ln for ln in keys_out.splitlines() if "KEYS" in ln)
@@ -80,7 +81,9 @@ def test_reissue_makes_the_badge_due_again_and_bad_address_is_reported() -> None
             smtp.handler.reject = {"guest00002@convention.example"}
             out = _send(server, smtp)
             assert "sent 2" in out.stdout and "rejected 1" in out.stdout, out.stdout
-            server.cli("shell", input="from server.services import badges, setup, attendees\n"
+            server.cli("shell", input="from server.services.issuing import badges\n"
+                       "from server.services.event import setup\n"
+                       "from server.services.people import attendees\n"
                        "e=setup.current_event()\n"
                        "badges.issue(e, [attendees.get(e, 1)], actor='test', reissue=True)\n")
             again = _send(server, smtp)

@@ -11,7 +11,8 @@ from flask import Flask
 from server import create_app
 from server.extensions import db
 from server.models import Badge
-from server.services import badges, setup, sync
+from server.services.event import setup, sync
+from server.services.issuing import badges
 from tests.support.factories import new_badge
 from tests.support.live import LiveServer
 

@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from shared.schemas import HeartbeatIn
 
-from ..errors import NotFound, Unauthorized, ValidationFailed
-from ..extensions import db
-from ..models import ROLES, ApiToken, Event, utcnow
-from . import audit, setup
-from .db import transactional
+from ...errors import NotFound, Unauthorized, ValidationFailed
+from ...extensions import db
+from ...models import ROLES, ApiToken, Event, utcnow
+from ..db import transactional
+from ..event import setup
+from . import audit
 
 CLOCK_WARNING_S = 60.0
 

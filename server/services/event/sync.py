@@ -19,11 +19,11 @@ from sqlalchemy import or_, select, update
 from shared import day_offsets_of, format_badge_number, slots_of
 from shared.schemas import BadgeRecord, EventOut, KeyOut, SyncOut
 
-from ..errors import ValidationFailed
-from ..extensions import db
-from ..models import Badge, Event, SigningKeyRecord, SyncState, utcnow
+from ...errors import ValidationFailed
+from ...extensions import db
+from ...models import Badge, Event, SigningKeyRecord, SyncState, utcnow
+from ..db import transactional
 from . import setup
-from .db import transactional
 
 DEFAULT_PAGE = 5000
 MAX_PAGE = 20000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import ApiToken, Attendee, Event, Gate, Scan, Zone
+from ...extensions import db
+from ...models import ApiToken, Attendee, Event, Gate, Scan, Zone
 
 
 def query(

@@ -11,12 +11,12 @@ from sqlalchemy import and_, func, select
 from shared import Direction, event_day
 from shared.masks import MAX_DAYS, MAX_ZONE_SLOTS
 
-from ..errors import Conflict, NotFound, ValidationFailed
-from ..extensions import db
-from ..models import AccessLevel, Event, Gate, Presence, Zone, utcnow
-from . import audit
-from .db import transactional
-from .text import whole_number
+from ...errors import Conflict, NotFound, ValidationFailed
+from ...extensions import db
+from ...models import AccessLevel, Event, Gate, Presence, Zone, utcnow
+from ..accounts import audit
+from ..db import transactional
+from ..people.text import whole_number
 
 
 def current_event() -> Event:

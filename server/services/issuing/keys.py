@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 
 from shared import KeyRing, PublicKey, SigningKey
 
-from ..errors import AdmitError, Conflict, NotFound
-from ..extensions import db
-from ..models import Event, SigningKeyRecord, utcnow
-from . import audit
-from .db import transactional
+from ...errors import AdmitError, Conflict, NotFound
+from ...extensions import db
+from ...models import Event, SigningKeyRecord, utcnow
+from ..accounts import audit
+from ..db import transactional
 
 _MAX_KID = 255  # the token's key id is one byte
 

@@ -10,11 +10,13 @@ from sqlalchemy import func, or_, select
 from shared import MAX_ID, BadBadgeNumber, parse_badge_number
 from shared.schemas import AttendeeIn, AttendeePatch
 
-from ..errors import Conflict, NotFound
-from ..extensions import db
-from ..models import Attendee, Badge, Event, utcnow
-from . import audit, badges, setup
-from .db import transactional
+from ...errors import Conflict, NotFound
+from ...extensions import db
+from ...models import Attendee, Badge, Event, utcnow
+from ..accounts import audit
+from ..db import transactional
+from ..event import setup
+from ..issuing import badges
 from .text import fold, search_text
 
 

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..extensions import db
-from ..models import ApiToken, Event, Gate, Scan, utcnow
+from ...extensions import db
+from ...models import ApiToken, Event, Gate, Scan, utcnow
 from . import setup
 
 ONLINE_WITHIN_S = 120

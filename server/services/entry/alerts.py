@@ -8,14 +8,14 @@ from sqlalchemy import select
 
 from shared import Reason
 
-from ..errors import NotFound
-from ..extensions import db
-from ..models import Alert, Attendee, Event, Scan, utcnow
+from ...errors import NotFound
+from ...extensions import db
+from ...models import Alert, Attendee, Event, Scan, utcnow
 
 if TYPE_CHECKING:
     from .checkin_facts import Holder
-from . import audit
-from .db import transactional
+from ..accounts import audit
+from ..db import transactional
 
 _KINDS = {
     Reason.REVOKED: "admitted_after_revocation",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Attendee, Event, Gate, Presence, Zone
-from . import setup
+from ...extensions import db
+from ...models import Attendee, Event, Gate, Presence, Zone
+from ..event import setup
 
 
 def inside_zone(event: Event, zone: Zone) -> list[tuple[Attendee, Presence, str | None]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..extensions import db
-from ..models import AuditEntry
+from ...extensions import db
+from ...models import AuditEntry
 
 
 def record(actor: str, action: str, target: str = "", **details: Any) -> None:

@@ -36,9 +36,12 @@ from shared import (
 )
 from shared.schemas import ScanIn
 
-from ..extensions import db
-from ..models import ApiToken, Attendee, Event, Gate, Scan, utcnow
-from . import alerts, keys, setup
+from ...extensions import db
+from ...models import ApiToken, Attendee, Event, Gate, Scan, utcnow
+from ..db import transactional
+from ..event import setup
+from ..issuing import keys
+from . import alerts
 from .checkin_facts import (
     BadgeState,
     Holder,
@@ -49,7 +52,6 @@ from .checkin_facts import (
     typed_number,
     zone_facts,
 )
-from .db import transactional
 
 BATCH_CHUNK = 200
 _SCAN = Scan.__table__
@@ -107,7 +109,8 @@ def _facts(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyR
     gate_facts = GateFacts(zone_slot=gate.zone.slot, direction=direction,
                            device_allowed=caller.bound_gate_id in (None, gate.id))
     zones = zone_facts(gate.zone, day, lock=direction is Direction.IN)
-    return _Seen(claims, manual, locked, direction, day), decide(claims, gate_facts, zones, badge, day)
+    verdict = decide(claims, gate_facts, zones, badge, day)
+    return _Seen(claims, manual, locked, direction, day), verdict
 
 
 def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen, *,
@@ -234,7 +237,8 @@ def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> 
     caller = Caller.of(device)
     results: list[ScanResult] = []
     for start in range(0, len(ordered), BATCH_CHUNK):
-        results += _record_chunk(event, caller, gates, ordered[start:start + BATCH_CHUNK], ring, now)
+        chunk = ordered[start:start + BATCH_CHUNK]
+        results += _record_chunk(event, caller, gates, chunk, ring, now)
     return results
 
 

@@ -13,9 +13,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from ..extensions import db
-from ..models import Event, Gate
-from . import setup
+from ...extensions import db
+from ...models import Event, Gate
+from ..event import setup
 
 TTL_S = 2.0
 

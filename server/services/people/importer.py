@@ -16,10 +16,11 @@ from pydantic import ValidationError
 
 from shared.schemas import AttendeeIn, ImportReport, ImportRowError
 
-from ..errors import AdmitError, ValidationFailed
-from ..models import Attendee, Event
-from . import attendees, setup
-from .db import transactional
+from ...errors import AdmitError, ValidationFailed
+from ...models import Attendee, Event
+from ..db import transactional
+from ..event import setup
+from . import attendees
 from .text import whole_number
 
 REQUIRED = ("name", "email", "access_level")

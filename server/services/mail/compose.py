@@ -30,7 +30,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from server.services.badge_pdf import (
+from server.services.issuing.badge_pdf import (
     TEMPLATE_DIR,
     BadgePrint,
     contrast_text,

@@ -12,11 +12,13 @@ from sqlalchemy import select
 
 from shared import Direction
 
-from ..extensions import db
-from ..models import Attendee, Event, utcnow
-from . import badges, devices, setup, users
-from .db import transactional
-from .text import search_text
+from ...extensions import db
+from ...models import Attendee, Event, utcnow
+from ..accounts import devices, users
+from ..db import transactional
+from ..issuing import badges
+from ..people.text import search_text
+from . import setup
 
 TIMEZONE = "Asia/Shanghai"
 ACTOR = "demo"

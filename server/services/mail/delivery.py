@@ -20,14 +20,16 @@ from sqlalchemy import or_, select
 
 from shared import format_badge_number, slots_of
 
-from ..errors import Conflict, MailError
-from ..extensions import db
-from ..models import Attendee, Badge, Event, utcnow
-from . import attendees, audit, setup
-from .badge_pdf import BadgePrint, render_badges_pdf
-from .db import transactional
-from .mail_compose import BadgeMail, compose_badge_email
-from .mail_transport import TRANSPORTS, MailTransport
+from ...errors import Conflict, MailError
+from ...extensions import db
+from ...models import Attendee, Badge, Event, utcnow
+from ..accounts import audit
+from ..db import transactional
+from ..event import setup
+from ..issuing.badge_pdf import BadgePrint, render_badges_pdf
+from ..people import attendees
+from .compose import BadgeMail, compose_badge_email
+from .transport import TRANSPORTS, MailTransport
 
 SENT, SENDING, FAILED, REJECTED, PENDING = "sent", "sending", "failed", "rejected", "pending"
 

@@ -13,11 +13,12 @@ from sqlalchemy import update
 
 from shared import Direction, Reason, Verdict
 
-from ..errors import Conflict, ValidationFailed
-from ..extensions import db
-from ..models import Attendee, Event, Presence, Scan, utcnow
-from . import audit, setup
-from .db import transactional
+from ...errors import Conflict, ValidationFailed
+from ...extensions import db
+from ...models import Attendee, Event, Presence, Scan, utcnow
+from ..accounts import audit
+from ..db import transactional
+from ..event import setup
 
 MIN_REASON = 3
 

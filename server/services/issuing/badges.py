@@ -26,11 +26,13 @@ from shared import (
     seal_record,
 )
 
-from ..errors import Conflict, NotFound
-from ..extensions import db
-from ..models import Attendee, Badge, Event, utcnow
-from . import audit, keys, setup, sync
-from .db import transactional
+from ...errors import Conflict, NotFound
+from ...extensions import db
+from ...models import Attendee, Badge, Event, utcnow
+from ..accounts import audit
+from ..db import transactional
+from ..event import setup, sync
+from . import keys
 
 _MAX_REVISION = 255  # one byte in the token
 ISSUE_CHUNK = 200

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from ..errors import ValidationFailed
-from ..extensions import db
-from ..models import User
+from ...errors import ValidationFailed
+from ...extensions import db
+from ...models import User
+from ..db import transactional
 from . import audit
-from .db import transactional
 
 MIN_PASSWORD = 8
 

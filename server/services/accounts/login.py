@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from ..models import User, utcnow
+from ...extensions import db
+from ...models import User, utcnow
+from ..db import transactional
 from . import audit
-from .db import transactional
 
 MAX_FAILED = 5
 LOCK_MINUTES = 15

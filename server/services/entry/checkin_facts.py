@@ -25,9 +25,9 @@ from shared import (
     slots_of,
 )
 
-from ..extensions import db
-from ..models import AccessLevel, Attendee, Badge, Event, Gate, Presence, Zone
-from . import setup
+from ...extensions import db
+from ...models import AccessLevel, Attendee, Badge, Event, Gate, Presence, Zone
+from ..event import setup
 
 _BADGE = Badge.__table__
 _ATTENDEE = Attendee.__table__
