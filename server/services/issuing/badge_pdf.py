@@ -24,7 +24,7 @@ from babel.dates import format_skeleton
 
 from .badge_fit import _LINE_HEIGHT, _MM_TO_PT, fit_text
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 LANGUAGES = ("en", "zh")
 _BABEL_LOCALE = {"en": "en", "zh": "zh_Hans_CN"}
 _HTML_LANG = {"en": "en", "zh": "zh-Hans"}
