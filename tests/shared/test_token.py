@@ -21,7 +21,8 @@ from shared import (
     encode_token,
     verify_token,
 )
-from shared.token import MAX_DAYS, TOKEN_LENGTH
+from shared.masks import MAX_DAYS
+from shared.token import TOKEN_LENGTH
 
 DAY0 = dt.date(2026, 11, 26)
 KEY = SigningKey.generate(7)
