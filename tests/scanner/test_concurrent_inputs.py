@@ -8,8 +8,9 @@ import threading
 from collections.abc import Callable
 
 from scanner_client.outcomes import GateVerdict, Outcome
+from tests.conftest import GateFactory
+from tests.support.factories import Badge
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import Badge, GateFactory
 
 BUDGET_MS = 1000
 # The proxy holds each chunk of the answer (headers, then body: two chunks) this long, so

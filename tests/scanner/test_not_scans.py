@@ -16,8 +16,10 @@ from scanner_client.outcomes import ENROLMENT_CODE_NOTE, GateNotice
 from scanner_client.transport import DeadlineClient
 from scanner_client.verdicts import OnlineClient
 from shared import format_badge_number
+from tests.conftest import GateFactory
+from tests.support.factories import Badge, server_scans
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import GATE, Badge, GateFactory, run_gate_to_end, server_scans
+from tests.support.gate import GATE, run_gate_to_end
 from tests.support.live import LiveServer
 
 

@@ -11,8 +11,10 @@ from scanner_client.screen.panel import render_status
 from scanner_client.store import QueuedScan
 from scanner_client.sync import utcnow
 from shared import Direction, Reason, Verdict
+from tests.conftest import GateFactory
+from tests.support.factories import Badge, server_scans
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import GATE, Badge, GateFactory, server_scans
+from tests.support.gate import GATE
 from tests.support.live import LiveServer
 
 TOO_LONG = "X" * 5000  # over ScanIn's 4,096 characters: no server takes it

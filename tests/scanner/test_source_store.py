@@ -9,8 +9,9 @@ from scanner_client.app import GateApp
 from scanner_client.outcomes import GateVerdict
 from scanner_client.source import FrameSource, RepeatFilter, SourceItem
 from shared import format_badge_number
+from tests.support.factories import Badge
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import Badge, wait_for
+from tests.support.gate import wait_for
 
 
 def test_codes_file_hands_every_line(tmp_path: Path) -> None:

@@ -13,8 +13,10 @@ import pytest
 from scanner_client.outcomes import skew_words
 from scanner_client.screen.panel import render_status
 from scanner_client.sync import utcnow
+from tests.conftest import GateFactory
+from tests.support.factories import Badge
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import Badge, GateFactory, run_gate_to_end, wait_for
+from tests.support.gate import run_gate_to_end, wait_for
 from tests.support.live import LiveServer
 
 

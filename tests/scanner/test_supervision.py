@@ -16,7 +16,9 @@ from scanner_client.app import GateApp
 from scanner_client.errors import SourceError
 from scanner_client.outcomes import GateVerdict, Outcome
 from scanner_client.source import FrameSource, RepeatFilter, SourceItem
-from tests.support.gate import Badge, GateFactory, wait_for
+from tests.conftest import GateFactory
+from tests.support.factories import Badge
+from tests.support.gate import wait_for
 
 
 def fail_first(app: GateApp, calls: int = 1) -> list[str]:

@@ -1,46 +1,20 @@
 """The gate window under Xvfb: an admit (Chinese name) and a deny (Arabic name), kept as
-screenshots in tests/artifacts for a person to look at."""
+screenshots in build/test-artifacts for a person to look at."""
 
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from PIL import Image, ImageGrab
 
 from scanner_client.outcomes import GateVerdict
+from tests.conftest import GateFactory
+from tests.support.factories import Badge, revoke
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import Badge, GateFactory, revoke, wait_for
-from tests.support.live import ROOT, LiveServer
-from tests.support.tools import require
-
-ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def display() -> Iterator[str]:
-    """One Xvfb for the module: a second one on the same display number, started right
-    after the first stopped, can meet the old one's socket, and Tk exits the process on
-    a broken X connection."""
-    require("Xvfb")
-    number = 90 + os.getpid() % 100
-    name = f":{number}"
-    proc = subprocess.Popen(["Xvfb", name, "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), 10, "Xvfb")
-    old = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = name
-    yield name
-    if old is None:
-        os.environ.pop("DISPLAY", None)
-    else:
-        os.environ["DISPLAY"] = old
-    proc.terminate()
-    proc.wait(5)
+from tests.support.gate import wait_for
+from tests.support.live import LiveServer
+from tests.support.tools import artifact
 
 
 def badge_photo(server: LiveServer, badge_id: int) -> Image.Image:
@@ -78,8 +52,7 @@ def test_window_admit_and_deny_screenshots(
             root.update()
             x, y = window.display.winfo_rootx(), window.display.winfo_rooty()
             shot = ImageGrab.grab(bbox=(x, y, x + 1280, y + 720), xdisplay=display)
-            ARTIFACTS.mkdir(exist_ok=True)
-            shot.save(ARTIFACTS / f"gate-{label}.png")
+            shot.save(artifact(f"gate-{label}.png"))
             shots[label] = shot
         # Not by colour alone, but the colour is there too: right half is green, then red.
         assert shots["admit"].getpixel((700, 30))[1] > 100
@@ -114,9 +87,8 @@ def test_arabic_organization_has_no_missing_glyph(
         window.show(verdict)
         root.update()
         x, y = window.display.winfo_rootx(), window.display.winfo_rooty()
-        ARTIFACTS.mkdir(exist_ok=True)
         ImageGrab.grab(bbox=(x, y, x + 1280, y + 720), xdisplay=display).save(
-            ARTIFACTS / "gate-arabic-organization.png")
+            artifact("gate-arabic-organization.png"))
     finally:
         root.destroy()
 
