@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.support.factories import new_badge  # noqa: E402
 from tests.support.faultproxy import FaultProxy  # noqa: E402
-from tests.support.gate import issue_badge  # noqa: E402
 from tests.support.lan import (  # noqa: E402
     ENTRANCES,
     EXIT,
@@ -62,8 +62,8 @@ def main() -> None:
     ensure_gates(server, extra)
     group = LanGroup(server, proxy, Path(tempfile.mkdtemp()))
     try:
-        badge = issue_badge(server)
-        fresh = [issue_badge(server) for _ in range(60)]
+        badge = new_badge(server)
+        fresh = [new_badge(server) for _ in range(60)]
 
         # 1. Steady state: pairs at two entrances, an exit between; every gate's own count
         # of what it sent (its closing line) gives the messages per scan.

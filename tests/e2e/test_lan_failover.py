@@ -9,17 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.support.factories import Badge, alerts
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import Badge, alerts, gate_server, make_badge, proxy  # noqa: F401
-from tests.support.lan import (  # noqa: F401
-    ENTRANCES,
-    EXIT,
-    NORTH,
-    LanGate,
-    LanGroup,
-    lan_group,
-    wait_until,
-)
+from tests.support.lan import ENTRANCES, EXIT, NORTH, LanGate, LanGroup
 from tests.support.live import LiveServer
 
 from .test_lan_gates import scans_by_id
@@ -40,8 +32,8 @@ def one_admit_round(entrances: list[LanGate], exit_gate: LanGate, badge: Badge) 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGSTOP], ids=["kill-9", "sigstop"])
 def test_a_new_leader_takes_over_and_scans_during_the_change_are_flagged(
-    how: signal.Signals, lan_group: LanGroup, proxy: FaultProxy,  # noqa: F811
-    gate_server: LiveServer, make_badge: Callable[..., Badge],  # noqa: F811
+    how: signal.Signals, lan_group: LanGroup, proxy: FaultProxy,
+    gate_server: LiveServer, make_badge: Callable[..., Badge],
 ) -> None:
     badge = make_badge()
     fresh = [make_badge() for _ in range(MAX_CHANGE_SCANS)]
@@ -89,8 +81,8 @@ def test_a_new_leader_takes_over_and_scans_during_the_change_are_flagged(
 
 
 def test_a_revoked_device_is_not_heard_by_the_others(
-    lan_group: LanGroup, proxy: FaultProxy, gate_server: LiveServer,  # noqa: F811
-    make_badge: Callable[..., Badge],  # noqa: F811
+    lan_group: LanGroup, proxy: FaultProxy, gate_server: LiveServer,
+    make_badge: Callable[..., Badge],
 ) -> None:
     badge = make_badge()
     a = lan_group.start("a", ENTRANCES[0])
@@ -113,7 +105,7 @@ def test_a_revoked_device_is_not_heard_by_the_others(
 
 
 def test_gates_find_each_other_by_mdns(
-    lan_group: LanGroup, proxy: FaultProxy, make_badge: Callable[..., Badge],  # noqa: F811
+    lan_group: LanGroup, proxy: FaultProxy, make_badge: Callable[..., Badge],
 ) -> None:
     """No --peer at all: the gates announce themselves and link over multicast DNS (on
     loopback: the gate binds 127.0.0.1, so zeroconf uses that interface)."""

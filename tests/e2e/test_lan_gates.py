@@ -8,23 +8,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from tests.support.factories import Badge, alerts, server_scans
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import (  # noqa: F401
-    Badge,
-    alerts,
-    gate_server,
-    make_badge,
-    proxy,
-    server_scans,
-)
-from tests.support.lan import (  # noqa: F401
-    ENTRANCES,
-    EXIT,
-    NORTH,
-    LanGroup,
-    lan_group,
-    wait_until,
-)
+from tests.support.lan import ENTRANCES, EXIT, NORTH, LanGroup, wait_until
 from tests.support.live import LiveServer
 
 ROUNDS = 12
@@ -53,8 +39,8 @@ def scans_by_id(server: LiveServer) -> dict[str, dict[str, Any]]:
 
 
 def test_one_badge_at_two_entrances_is_admitted_once_and_the_server_agrees(
-    lan_group: LanGroup, proxy: FaultProxy, gate_server: LiveServer,  # noqa: F811
-    make_badge: Callable[..., Badge],  # noqa: F811
+    lan_group: LanGroup, proxy: FaultProxy, gate_server: LiveServer,
+    make_badge: Callable[..., Badge],
 ) -> None:
     badge, before = make_badge(), make_badge()
     a = lan_group.start("a", ENTRANCES[0])

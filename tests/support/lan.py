@@ -12,11 +12,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.support.faultproxy import FaultProxy
 from tests.support.live import ROOT, LiveServer
@@ -178,14 +176,6 @@ class LanGroup:
     def close(self) -> None:
         for gate in self.gates:
             gate.kill()
-
-
-@pytest.fixture
-def lan_group(gate_server: LiveServer, proxy: FaultProxy, tmp_path: Path) -> Iterator[LanGroup]:
-    ensure_gates(gate_server)
-    group = LanGroup(gate_server, proxy, tmp_path)
-    yield group
-    group.close()
 
 
 def wait_until(condition: Callable[[], object], timeout_s: float, what: str) -> None:
