@@ -354,16 +354,18 @@ class LanNode:
                  "zone": zone, "day": day, "inside": q["dir"] == "in", "at": at.isoformat()}
         answer.update(seq=self.last_seq, at=entry["at"])
         self._keep(entry)
-        self.apply([entry])
         live = self.live()
         pending = Pending(answer, set(live), deadline, reply_to)
+        for view in live.values():
+            self._send(view.addr, {"t": "app", "term": self.term, "entries": [entry]})
+        # Our own log is written while the peers write theirs (still under the node lock,
+        # so the next question reads it).
+        self.apply([entry])
         if not live:
             self._remember(scan_id, answer)
             return answer
         self.pending[self.last_seq] = pending
         self.by_scan[scan_id] = self.last_seq
-        for view in live.values():
-            self._send(view.addr, {"t": "app", "term": self.term, "entries": [entry]})
         return pending
 
     def _on_append(self, sender: int, body: dict[str, Any], addr: Addr) -> None:

@@ -38,6 +38,23 @@ def scans_by_id(server: LiveServer) -> dict[str, dict[str, Any]]:
     return {str(r["scan_id"]): r for r in rows}
 
 
+def devices_page(server: LiveServer) -> str:
+    """The dashboard's devices page, signed in as a new admin."""
+    import re
+    import uuid
+
+    import requests
+
+    email, password = f"lan-{uuid.uuid4().hex[:8]}@test.example", "correct horse battery"
+    server.cli("create-user", "--email", email, "--password", password, "--role", "admin")
+    s = requests.Session()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', s.get(f"{server.url}/login").text)
+    assert token is not None
+    s.post(f"{server.url}/login", timeout=10,
+           data={"email": email, "password": password, "csrf_token": token.group(1)})
+    return s.get(f"{server.url}/admin/devices", timeout=10).text
+
+
 def test_one_badge_at_two_entrances_is_admitted_once_and_the_server_agrees(
     lan_group: LanGroup, proxy: FaultProxy, gate_server: LiveServer,
     make_badge: Callable[..., Badge],
@@ -61,6 +78,7 @@ def test_one_badge_at_two_entrances_is_admitted_once_and_the_server_agrees(
         ("deny", "already_inside", "lan")] * 2
 
     shown: list[dict[str, Any]] = [*refused]
+    gate_scan_ids = {"a": {refused[0]["scan_id"]}, "b": {refused[1]["scan_id"]}, "x": set()}
     for _ in range(ROUNDS):
         a.send(badge.code)
         b.send(badge.code)
@@ -71,11 +89,15 @@ def test_one_badge_at_two_entrances_is_admitted_once_and_the_server_agrees(
         out = x.scan(badge.code)
         assert (out["verdict"], out["reason"], out["mode"]) == ("admit", "ok", "lan")
         shown += [*pair, out]
+        gate_scan_ids["a"].add(pair[0]["scan_id"])
+        gate_scan_ids["b"].add(pair[1]["scan_id"])
+        gate_scan_ids["x"].add(out["scan_id"])
     seqs = [v["lan_seq"] for v in shown if v["verdict"] == "admit"]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)  # one order for the group
     final = a.scan(badge.code)  # in once more: the server must end with the badge inside
     assert (final["verdict"], final["mode"]) == ("admit", "lan")
     shown.append(final)
+    gate_scan_ids["a"].add(final["scan_id"])
 
     proxy.set_mode("pass")
     for gate in (a, b, x):
@@ -91,3 +113,9 @@ def test_one_badge_at_two_entrances_is_admitted_once_and_the_server_agrees(
     inside = gate_server.session("security").get(
         f"{gate_server.url}/api/v1/attendees/{badge.attendee_id}", timeout=10).json()["inside"]
     assert [p["zone"] for p in inside] == ["Opening Ceremony Hall"]
+    # The dashboard says which gates ran in LAN mode and how many decisions were degraded.
+    page = devices_page(gate_server)
+    for gate in (a, b, x):
+        row = page.split(f"lan {gate.name} ")[1].split("</tr>")[0]
+        n = sum(1 for v in shown if v["scan_id"] in gate_scan_ids[gate.name])
+        assert f"{n} scans, 0 degraded" in row, row
