@@ -107,7 +107,9 @@ def main() -> None:
                    for g in survivors) - killed_at
         degraded = sum(bool(v.get("degraded")) for v in during)
         print(f"new leader after kill -9: {took * 1000:.0f} ms; scans during the change: "
-              f"{len(during)}, degraded (flagged): {degraded}")
+              f"{len(during)}, degraded (flagged): {degraded} "
+              f"({''.join('D' if v.get('degraded') else 'L' for v in during)}, "
+              f"{sum(float(v['latency_ms']) for v in during):.0f} ms of decisions)")
         after, _, _ = pairs(a, b, x, badge.code, 20)
         print(f"double admits in 20 pairs after the change: {after}")
     finally:

@@ -105,6 +105,7 @@ class LanNode:
         self.sent: dict[str, int] = {}
         self.listeners: list[Callable[[LanStatus], None]] = []
         self._lock = threading.RLock()
+        self._leader_known = threading.Condition(self._lock)
         self._started = time.monotonic()
         self._last_tick = self._started
         self._link_until = self._started + 2.0
@@ -185,6 +186,11 @@ class LanNode:
     def ask(self, question: dict[str, Any], deadline: float) -> dict[str, Any] | None:
         """The leader's answer to one presence question, or None if none came in time."""
         with self._lock:
+            if self.device_id is not None and not self.has_leader():
+                # A change of leader under way: an answer within the budget beats deciding
+                # alone (keep a little time back for the question itself).
+                self._leader_known.wait_for(self.has_leader,
+                                            max(deadline - time.monotonic() - 0.05, 0.0))
             leader = self.leader
             if leader is None or self.device_id is None:
                 return None
@@ -258,6 +264,7 @@ class LanNode:
             if self.leader != sender:
                 log.info("LAN leader is now device %s (term %s)", sender, view.term)
             self.leader, self.term = sender, view.term
+            self._leader_known.notify_all()
             self._linked.set()
         if self.leader == self.device_id and view.last_seq < self.last_seq:
             # A follower behind our log (it came back, or missed an ack): catch it up.
@@ -312,6 +319,7 @@ class LanNode:
         if best[1] == self.device_id:
             self.term = max([self.term, *[p.term for p in live.values()]]) + 1
             self.leader = self.device_id
+            self._leader_known.notify_all()
             log.info("LAN leader: this gate (term %s, log %s)", self.term, self.last_seq)
             self._linked.set()
 
@@ -374,6 +382,7 @@ class LanNode:
             return  # an old leader that has not heard of the new one yet: not followed
         if self.leader != sender and self._better(term, sender, self.peers[sender].last_seq):
             self.leader, self.term = sender, term
+            self._leader_known.notify_all()
             self._linked.set()
         if self.leader != sender:
             return

@@ -116,6 +116,6 @@ def test_one_badge_at_two_entrances_is_admitted_once_and_the_server_agrees(
     # The dashboard says which gates ran in LAN mode and how many decisions were degraded.
     page = devices_page(gate_server)
     for gate in (a, b, x):
-        row = page.split(f"lan {gate.name} ")[1].split("</tr>")[0]
+        row = page.split(f"lan {gate.name} {lan_group.tmp_path.name}<")[1].split("</tr>")[0]
         n = sum(1 for v in shown if v["scan_id"] in gate_scan_ids[gate.name])
         assert f"{n} scans, 0 degraded" in row, row
