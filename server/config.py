@@ -52,5 +52,9 @@ class Config:
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
         self.JSON_SORT_KEYS = False
+        # Job queue on Redis (RQ); without it jobs run in a thread of the server process.
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.JOBS_QUEUE = env.get("JOBS_QUEUE", "admit")
+        self.REQUEST_LOG = env.get("REQUEST_LOG", "1") == "1"  # one JSON line per request
         for key, value in overrides.items():
             setattr(self, key, value)

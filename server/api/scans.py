@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from shared.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
 
-from .. import presenters
+from .. import metrics, presenters
 from ..services import checkin, hotcache, scanlog, setup
 from .auth import Principal
 from .registry import GATE, MAX_ID, STAFF, endpoint
@@ -26,7 +26,9 @@ class ScanLogQuery(BaseModel):
           summary="Decide one scan (idempotent by scan_id)")
 def post_scan(who: Principal, body: ScanIn) -> ScanOut:
     event, gate = hotcache.event_and_gate(body.gate)
-    return presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
+    out = presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
+    metrics.count_scan(out.verdict, out.reason)  # latency: observability's after_request
+    return out
 
 
 @endpoint(bp, "/scans/batch", "POST", roles=GATE, body=ScanBatchIn, response=ScanBatchOut,
@@ -34,7 +36,11 @@ def post_scan(who: Principal, body: ScanIn) -> ScanOut:
 def post_batch(who: Principal, body: ScanBatchIn) -> ScanBatchOut:
     event = setup.current_event()
     results = checkin.record_batch(event, who.device, body.scans)
-    return ScanBatchOut(results=[presenters.scan_out(r) for r in results])
+    out = ScanBatchOut(results=[presenters.scan_out(r) for r in results])
+    metrics.count_batch(len(body.scans))
+    for result in out.results:
+        metrics.count_scan(result.verdict, result.reason, "batch")
+    return out
 
 
 @endpoint(bp, "/scans", "GET", roles=STAFF, query=ScanLogQuery, response=ScanLog,

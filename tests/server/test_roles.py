@@ -16,6 +16,8 @@ MISSING = 999999
 # (method, path, body) -> roles that may call it
 MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/healthz"): frozenset(ROLES),
+    ("GET", "/readyz"): frozenset(ROLES),
+    ("GET", "/metrics"): frozenset(ROLES),
     ("GET", "/api/v1/openapi.json"): frozenset(ROLES),
     ("POST", "/api/v1/scans"): frozenset({A, G}),
     ("POST", "/api/v1/scans/batch"): frozenset({A, G}),
