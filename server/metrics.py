@@ -23,7 +23,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 SCANS = Counter("admit_scans", "Scans decided by the server", ["verdict", "reason", "source"])
@@ -65,6 +65,27 @@ class StateCollector(Collector):
                                   f"Gate devices with a heartbeat in the last {GATE_ONLINE_WITHIN_S} s")
         gauge.add_metric([], online)
         yield gauge
+        yield from self._jobs()
+
+    def _jobs(self) -> Iterator[Metric]:
+        from .jobs import records
+        from .jobs.backends import queue_depths
+
+        by_state = GaugeMetricFamily("admit_jobs", "Job records by kind and state",
+                                     labels=["kind", "state"])
+        failures = CounterMetricFamily("admit_job_failures", "Job runs that failed",
+                                       labels=["kind"])
+        failed_by_kind: dict[str, int] = {}
+        for kind, state, count, failed in records.counts():
+            by_state.add_metric([kind, state], count)
+            failed_by_kind[kind] = failed_by_kind.get(kind, 0) + failed
+        for kind, failed in failed_by_kind.items():
+            failures.add_metric([kind], failed)
+        depth = GaugeMetricFamily("admit_queue_depth", "Jobs waiting in the queue",
+                                  labels=["queue"])
+        for queue, waiting in queue_depths(self.app).items():
+            depth.add_metric([queue], waiting)
+        yield from (by_state, failures, depth)
 
 
 def _registry(app: Flask) -> CollectorRegistry:

@@ -53,12 +53,15 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/devices"): frozenset({A}),
     ("POST", "/api/v1/devices"): frozenset({A}),
     ("POST", "/api/v1/devices/{device_id}/revoke"): frozenset({A}),
+    ("GET", "/api/v1/jobs/{job_id}"): frozenset({A}),
+    ("POST", "/api/v1/jobs/{job_id}/retry"): frozenset({A}),
+    ("POST", "/api/v1/jobs/send-badges"): frozenset({A}),
 }
 HARMLESS_BODY = {"/api/v1/keys/rotate": None}  # an empty body gives 400 before any change
 
 
 def _url(server: LiveServer, path: str) -> str:
-    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id"):
+    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id", "job_id"):
         path = path.replace("{" + name + "}", str(MISSING))
     return server.url + path
 
