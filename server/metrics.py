@@ -68,14 +68,16 @@ class StateCollector(Collector):
         yield from self._jobs()
 
     def _jobs(self) -> Iterator[Metric]:
-        from .jobs import records
+        from .jobs import records, registry
         from .jobs.backends import queue_depths
 
         by_state = GaugeMetricFamily("admit_jobs", "Job records by kind and state",
                                      labels=["kind", "state"])
         failures = CounterMetricFamily("admit_job_failures", "Job runs that failed",
                                        labels=["kind"])
-        failed_by_kind: dict[str, int] = {}
+        # Every known kind reports, at 0 until it fails: a rate over an absent series is
+        # no alert at all.
+        failed_by_kind = dict.fromkeys(registry.known_kinds(), 0)
         for kind, state, count, failed in records.counts():
             by_state.add_metric([kind, state], count)
             failed_by_kind[kind] = failed_by_kind.get(kind, 0) + failed

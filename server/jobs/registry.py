@@ -43,9 +43,14 @@ def job(name: str) -> Callable[[JobFunction], JobFunction]:
     return register
 
 
-def lookup(name: str) -> JobFunction:
+def known_kinds() -> list[str]:
     for module in JOB_MODULES:
         importlib.import_module(module)
+    return sorted(JOBS)
+
+
+def lookup(name: str) -> JobFunction:
+    known_kinds()
     fn = JOBS.get(name)
     if fn is None:
         raise NotFound(f"no job function {name!r}")
