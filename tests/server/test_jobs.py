@@ -72,3 +72,18 @@ def test_failed_chunk_is_visible_retryable_and_resumes_without_duplicates() -> N
 def test_unknown_job_is_a_404_envelope(live_server: LiveServer) -> None:
     resp = live_server.session("admin").get(f"{live_server.url}/api/v1/jobs/999999", timeout=10)
     assert resp.status_code == 404 and resp.json()["error"]["code"] == "not_found"
+
+
+def test_cli_queued_send_runs_embedded_and_resumes() -> None:
+    server = LiveServer("sqlite", attendees=6, env={"MAIL_RATE_PER_S": "0"})
+    try:
+        server.cli("seed-demo", "--attendees", "6")
+        first = server.cli("send-badges", "--queue")
+        assert "done" in first, first
+        outbox = server.instance / "outbox"
+        sent = sorted(outbox.iterdir())
+        assert len(sent) >= 6
+        again = server.cli("send-badges", "--queue")  # nothing is due: nothing is sent
+        assert "done" in again and sorted(outbox.iterdir()) == sent
+    finally:
+        server.stop()
