@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from ..errors import AdmitError
 from ..extensions import db
 from . import records
 from .registry import JobContext, JobFailed, lookup
@@ -59,8 +60,7 @@ def _run(record_id: int, enqueue: Callable[[int], None]) -> str:
     records.progress(record_id, ctx.done, ctx.total)
     records.finish(record_id, result)
     # Children run only once the parent's record says done, so none is missed by view().
-    for child in ctx.children:
-        enqueue(child)
+    _hand_over(ctx.children, enqueue)
     return records.DONE
 
 
@@ -101,5 +101,25 @@ def submit(record_ids: list[int]) -> None:
     from .backends import backend
 
     be = backend(current_app._get_current_object())  # type: ignore[attr-defined]
+    if not _hand_over(record_ids, be.enqueue):
+        raise QueueUnavailable("the job queue is unavailable; the job is marked failed, "
+                               "retry it when the queue is back", details={"jobs": record_ids})
+
+
+class QueueUnavailable(AdmitError):
+    status = 503
+    code = "queue_unavailable"
+
+
+def _hand_over(record_ids: list[int], enqueue: Callable[[int], None]) -> bool:
+    """Enqueue committed records; one the queue refuses (Redis down) is marked failed,
+    so it shows as retryable instead of waiting forever as queued."""
+    ok = True
     for record_id in record_ids:
-        be.enqueue(record_id)
+        try:
+            enqueue(record_id)
+        except Exception as exc:  # any queue failure; the record says which
+            log.exception("could not queue job %s", record_id)
+            records.fail(record_id, f"could not queue: {type(exc).__name__}: {exc}")
+            ok = False
+    return ok

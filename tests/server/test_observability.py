@@ -96,6 +96,14 @@ def test_readyz_names_a_dead_redis() -> None:
         assert error["code"] == "not_ready" and "redis" in error["message"]
         assert error["details"]["database"] == "ok" and error["details"]["redis"].startswith("down")
         assert requests.get(f"{server.url}/healthz", timeout=10).status_code == 200
+        # A job the queue cannot take is failed at once (retryable), not queued forever.
+        admin = server.session("admin")
+        refused = admin.post(f"{server.url}/api/v1/jobs/send-badges", json={}, timeout=30)
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["error"]["code"] == "queue_unavailable"
+        job_id = refused.json()["error"]["details"]["jobs"][0]
+        job = admin.get(f"{server.url}/api/v1/jobs/{job_id}", timeout=10).json()
+        assert job["state"] == "failed" and job["retryable"] and "could not queue" in job["error"]
     finally:
         server.stop()
 
