@@ -49,7 +49,8 @@ class LanGate:
     queue, LAN status lines into ``statuses`` (waited on with a condition, not a sleep)."""
 
     def __init__(self, server_url: str, token: str, gate: str, data_dir: Path,
-                 peers: list[int], name: str, extra: tuple[str, ...] = ()) -> None:
+                 peers: list[int], name: str, extra: tuple[str, ...] = (), *,
+                 lan_host: str = "127.0.0.1", prefix: tuple[str, ...] = ()) -> None:
         self.name = name
         self.gate = gate
         self.verdicts: queue.Queue[Line] = queue.Queue()
@@ -57,9 +58,9 @@ class LanGate:
         self.port: int | None = None
         self.end: Line | None = None
         self._cond = threading.Condition()
-        args = [sys.executable, "-m", "scanner_client", "--server", server_url, "--token", token,
+        args = [*prefix, sys.executable, "-m", "scanner_client", "--server", server_url, "--token", token,
                 "--gate", gate, "--source", "codes:-", "--data-dir", str(data_dir),
-                "--headless", "--lan-port", "0", "--lan-host", "127.0.0.1", "--sync-s", "0.5",
+                "--headless", "--lan-port", "0", "--lan-host", lan_host, "--sync-s", "0.5",
                 "--flush-s", "20", *extra]
         for port in peers:
             args += ["--peer", f"127.0.0.1:{port}"]
