@@ -85,7 +85,7 @@ class ScanLogEntry(BaseModel):
     scan_id: uuid.UUID
     verdict: Verdict
     reason: Reason
-    mode: Literal["online", "offline", "override"]
+    mode: Literal["online", "offline", "override", "system", "annul"]
     gate: str
     zone: str
     direction: Direction
@@ -106,6 +106,8 @@ class ScanLogEntry(BaseModel):
 
 class ScanLog(BaseModel):
     scans: list[ScanLogEntry]
+    next_cursor: str | None = Field(
+        default=None, description="pass as ?after= for the next (older) page; null at the end")
 
 
 # --- event setup -----------------------------------------------------------------

@@ -20,6 +20,8 @@ class ScanLogQuery(BaseModel):
     attendee: int | None = Field(default=None, ge=0, le=MAX_ID)
     gate: str | None = Field(default=None, max_length=120)
     limit: int = Field(default=100, ge=1, le=1000)
+    after: str | None = Field(default=None, max_length=80,
+                              description="next_cursor of the previous page")
 
 
 @endpoint(bp, "/scans", "POST", roles=GATE, body=ScanIn, response=ScanOut,
@@ -42,6 +44,10 @@ def post_batch(who: Principal, body: ScanBatchIn) -> ScanBatchOut:
 def get_scans(who: Principal, query: ScanLogQuery) -> ScanLog:
     event = setup.current_event()
     gate_id = setup.resolve_gate(event, query.gate).id if query.gate else None
+    after = scanlog.decode_cursor(query.after) if query.after else None
     rows = scanlog.query(event, badge=query.badge, attendee=query.attendee, gate=gate_id,
-                         limit=query.limit)
-    return ScanLog(scans=presenters.scan_log_entries(rows))
+                         limit=query.limit + 1, after=after)
+    page = rows[:query.limit]
+    more = len(rows) > query.limit
+    return ScanLog(scans=presenters.scan_log_entries(page),
+                   next_cursor=scanlog.encode_cursor(page[-1][0]) if more else None)

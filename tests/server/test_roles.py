@@ -51,6 +51,9 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/devices"): frozenset({A}),
     ("POST", "/api/v1/devices"): frozenset({A}),
     ("POST", "/api/v1/devices/{device_id}/revoke"): frozenset({A}),
+    ("GET", "/api/v1/exports/attendees.{fmt}"): frozenset({A}),
+    ("GET", "/api/v1/exports/scans.{fmt}"): frozenset({A, S}),
+    ("GET", "/api/v1/exports/attendance.{fmt}"): frozenset({A, S}),
 }
 HARMLESS_BODY = {"/api/v1/keys/rotate": None}  # an empty body gives 400 before any change
 
@@ -58,6 +61,7 @@ HARMLESS_BODY = {"/api/v1/keys/rotate": None}  # an empty body gives 400 before 
 def _url(server: LiveServer, path: str) -> str:
     for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id"):
         path = path.replace("{" + name + "}", str(MISSING))
+    path = path.replace("{fmt}", "csv")
     return server.url + path
 
 

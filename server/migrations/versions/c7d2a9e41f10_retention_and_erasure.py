@@ -1,0 +1,33 @@
+"""retention, automatic check-out and erasure columns
+
+Revision ID: c7d2a9e41f10
+Revises: b1e3f4bcd505
+Create Date: 2026-11-30 18:40:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'c7d2a9e41f10'
+down_revision = 'b1e3f4bcd505'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('retention_days', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('checkout_time', sa.String(length=5), nullable=True))
+        batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('attendees', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('attendees', schema=None) as batch_op:
+        batch_op.drop_column('erased_at')
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_column('erased_at')
+        batch_op.drop_column('checkout_time')
+        batch_op.drop_column('retention_days')
