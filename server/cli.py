@@ -52,6 +52,10 @@ def _clean_errors(fn: Callable[..., None]) -> Callable[..., None]:
 
 
 def register(app: Flask) -> None:
+    from . import cli_data
+
+    cli_data.register(app)
+
     @app.cli.command("init-db")
     @_clean_errors
     def init_db_cmd() -> None:

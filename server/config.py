@@ -52,5 +52,7 @@ class Config:
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
         self.JSON_SORT_KEYS = False
+        # The in-process worker's tick (retention, day's-end check-out, webhooks); 0 = off.
+        self.WORKER_INTERVAL_S = float(env.get("ADMIT_WORKER_INTERVAL_S", "30"))
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -102,6 +102,7 @@ class ScanLogEntry(BaseModel):
     server_reason: Reason | None = None
     actor: str | None = Field(default=None, description="who, for an override")
     note: str | None = Field(default=None, description="why (override), or how (typed number)")
+    annuls: uuid.UUID | None = Field(default=None, description="an annul entry: the admit it takes back")
 
 
 class ScanLog(BaseModel):
@@ -309,6 +310,7 @@ class BadgeRecord(BaseModel):
     zone_slots: list[int]
     days: list[dt.date]
     sealed: str | None = Field(description="name, organization, level; opens with the code")
+    erased: bool = Field(default=False, description="the holder was erased: forget the record")
 
 
 class EventOut(BaseModel):

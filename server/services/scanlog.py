@@ -21,6 +21,7 @@ def query(
     gate: int | None = None,
     limit: int = 100,
     after: tuple[dt.datetime, int] | None = None,
+    scan_id: str | None = None,
 ) -> list[tuple[Scan, str, str, str | None, str | None]]:
     """Newest first; ``after`` (from ``decode_cursor``) continues below a page's last row.
     The cursor is the (scanned_at, id) of that row, so rows recorded meanwhile (newer,
@@ -39,6 +40,8 @@ def query(
         stmt = stmt.where(Scan.attendee_id == attendee)
     if gate is not None:
         stmt = stmt.where(Scan.gate_id == gate)
+    if scan_id is not None:
+        stmt = stmt.where(Scan.scan_id == scan_id)
     if after is not None:
         at, last_id = after
         stmt = stmt.where(or_(Scan.scanned_at < at, and_(Scan.scanned_at == at, Scan.id < last_id)))

@@ -22,6 +22,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 Cell = str | int | float | dt.datetime | dt.date | None
@@ -71,7 +72,8 @@ def _xlsx_cell(ws: Any, value: Cell) -> Any:
         cell.number_format = "yyyy-mm-dd"
         return cell
     if isinstance(value, str):
-        cell = WriteOnlyCell(ws, value=neutralise(value))
+        # XML 1.0 cannot carry most control characters: drop them rather than fail.
+        cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", neutralise(value)))
         cell.data_type = "s"  # never a formula, whatever the text
         return cell
     return WriteOnlyCell(ws, value=value)

@@ -54,12 +54,17 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/exports/attendees.{fmt}"): frozenset({A}),
     ("GET", "/api/v1/exports/scans.{fmt}"): frozenset({A, S}),
     ("GET", "/api/v1/exports/attendance.{fmt}"): frozenset({A, S}),
+    ("POST", "/api/v1/attendees/{attendee_id}/erase"): frozenset({A}),
+    ("GET", "/api/v1/attendees/{attendee_id}/export"): frozenset({A}),
+    ("GET", "/api/v1/event"): frozenset({A}),
+    ("PATCH", "/api/v1/event"): frozenset({A}),
+    ("POST", "/api/v1/scans/{scan_id}/annul"): frozenset({A, G}),
 }
 HARMLESS_BODY = {"/api/v1/keys/rotate": None}  # an empty body gives 400 before any change
 
 
 def _url(server: LiveServer, path: str) -> str:
-    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id"):
+    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id", "scan_id"):
         path = path.replace("{" + name + "}", str(MISSING))
     path = path.replace("{fmt}", "csv")
     return server.url + path

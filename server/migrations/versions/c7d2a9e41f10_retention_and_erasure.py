@@ -1,4 +1,4 @@
-"""retention, automatic check-out and erasure columns
+"""retention, automatic check-out, erasure and annul columns
 
 Revision ID: c7d2a9e41f10
 Revises: b1e3f4bcd505
@@ -22,9 +22,15 @@ def upgrade():
         batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('attendees', schema=None) as batch_op:
         batch_op.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table('scans', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('annuls', sa.String(length=36), nullable=True))
+        batch_op.create_index(batch_op.f('ix_scans_annuls'), ['annuls'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('scans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scans_annuls'))
+        batch_op.drop_column('annuls')
     with op.batch_alter_table('attendees', schema=None) as batch_op:
         batch_op.drop_column('erased_at')
     with op.batch_alter_table('events', schema=None) as batch_op:
