@@ -53,6 +53,8 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
         self.JSON_SORT_KEYS = False
         # The in-process worker's tick (retention, day's-end check-out, webhooks); 0 = off.
-        self.WORKER_INTERVAL_S = float(env.get("ADMIT_WORKER_INTERVAL_S", "30"))
+        self.WORKER_INTERVAL_S = float(env.get("ADMIT_WORKER_INTERVAL_S", "10"))
+        # First retry of a failed webhook delivery; doubles each time (capped at an hour).
+        self.WEBHOOK_BACKOFF_S = float(env.get("ADMIT_WEBHOOK_BACKOFF_S", "30"))
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -45,7 +45,7 @@ def scheduled_tick(app: Flask, now: dt.datetime | None = None) -> dict[str, int]
     jobs: dict[str, Callable[[], int]] = {
         "retention": lambda: erasure.run_retention(moment, app.config.get("OUTBOX_DIR")),
         "close_day": lambda: dayend.close_due(moment),
-        "webhooks": lambda: webhooks.run_due(moment),
+        "webhooks": lambda: webhooks.run_due(moment, float(app.config.get("WEBHOOK_BACKOFF_S", 30))),
     }
     for name, job in jobs.items():
         with app.app_context():

@@ -6,7 +6,18 @@ from flask import Blueprint, Flask, jsonify
 from werkzeug.routing import IntegerConverter, Map
 
 from ..extensions import db
-from . import attendees, badges, dayend, devices, exports, openapi, privacy, scans, setup
+from . import (
+    attendees,
+    badges,
+    dayend,
+    devices,
+    exports,
+    openapi,
+    privacy,
+    scans,
+    setup,
+    webhooks,
+)
 from .registry import MAX_ID, PUBLIC, endpoint
 
 health = Blueprint("health", __name__)
@@ -22,7 +33,8 @@ class BoundedInt(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
-    for module in (scans, setup, attendees, badges, devices, exports, privacy, dayend):
+    for module in (scans, setup, attendees, badges, devices, exports, privacy, dayend,
+                   webhooks):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(health)
 

@@ -4,6 +4,7 @@ from .event import AccessLevel, Event, Gate, Zone, level_zones
 from .people import Attendee, Badge, Presence, utcnow
 from .scans import Alert, Scan
 from .security import ROLES, ApiToken, AuditEntry, SigningKeyRecord, SyncState, User
+from .webhooks import Webhook, WebhookDelivery, WorkerCursor
 
 __all__ = [
     "ROLES",
@@ -20,6 +21,9 @@ __all__ = [
     "SigningKeyRecord",
     "SyncState",
     "User",
+    "Webhook",
+    "WebhookDelivery",
+    "WorkerCursor",
     "Zone",
     "level_zones",
     "utcnow",

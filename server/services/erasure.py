@@ -133,7 +133,7 @@ def _erase_people(event: Event, attendees: list[Attendee], actor: str, reason: s
         badge.revoke_reason = "erased"
     if badges:
         sync.stamp(badges)  # gates forget the record at their next sync
-    webhooks.scrub_payloads(ids)
+    webhooks.scrub_payloads(ids, [n for p in people for n in p.needles])
     for attendee in attendees:
         _blank(attendee, now)
     _scrub_audit(people)

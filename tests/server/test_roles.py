@@ -59,12 +59,16 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/event"): frozenset({A}),
     ("PATCH", "/api/v1/event"): frozenset({A}),
     ("POST", "/api/v1/scans/{scan_id}/annul"): frozenset({A, G}),
+    ("GET", "/api/v1/webhooks"): frozenset({A}),
+    ("POST", "/api/v1/webhooks"): frozenset({A}),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): frozenset({A}),
 }
 HARMLESS_BODY = {"/api/v1/keys/rotate": None}  # an empty body gives 400 before any change
 
 
 def _url(server: LiveServer, path: str) -> str:
-    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id", "scan_id"):
+    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id", "scan_id",
+                 "webhook_id"):
         path = path.replace("{" + name + "}", str(MISSING))
     path = path.replace("{fmt}", "csv")
     return server.url + path
