@@ -57,9 +57,10 @@ def scheduled_tick(app: Flask, now: dt.datetime | None = None) -> dict[str, int]
     return done
 
 
-def submit(app: Flask, name: str, fn: Callable[..., Any], **kwargs: Any) -> str:
-    """Run ``fn(**kwargs)`` in the background; returns the job id for ``status``."""
-    job_id = f"{name}-{uuid.uuid4().hex[:12]}"
+def submit(app: Flask, name: str, fn: Callable[..., Any], *, job_id: str | None = None,
+           **kwargs: Any) -> str:
+    """Run ``fn(**kwargs)`` in the background; returns the job id for ``status``/``wait``."""
+    job_id = job_id or f"{name}-{uuid.uuid4().hex[:12]}"
     with _LOCK:
         _JOBS[job_id] = _EXECUTOR.submit(_with_app(app, fn), **kwargs)
     return job_id
@@ -68,3 +69,17 @@ def submit(app: Flask, name: str, fn: Callable[..., Any], **kwargs: Any) -> str:
 def status(job_id: str) -> Future[Any] | None:
     with _LOCK:
         return _JOBS.get(job_id)
+
+
+def wait(job_id: str, timeout_s: float) -> bool:
+    """True when the job finished (either way) within ``timeout_s``."""
+    future = status(job_id)
+    if future is None:
+        return False
+    try:
+        future.result(timeout=timeout_s)
+    except TimeoutError:
+        return False
+    except Exception:  # the job failed: finished, its record says how
+        return True
+    return True

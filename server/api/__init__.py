@@ -14,6 +14,7 @@ from . import (
     exports,
     openapi,
     privacy,
+    reports,
     scans,
     setup,
     webhooks,
@@ -34,7 +35,7 @@ class BoundedInt(IntegerConverter):
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
     for module in (scans, setup, attendees, badges, devices, exports, privacy, dayend,
-                   webhooks):
+                   webhooks, reports):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(health)
 

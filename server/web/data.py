@@ -37,3 +37,12 @@ def download(kind: str, fmt: str) -> Response | tuple[str, int]:
     except ValidationError as exc:
         raise ValidationFailed("bad filter") from exc
     return export_response(setup.current_event(), kind, fmt, query)
+
+
+@bp.get("/report")
+@roles_required(STAFF)
+def report_page() -> str:
+    from ..services.reports.render import render_html
+    from .i18n import current_language
+
+    return render_html(setup.current_event(), current_language())

@@ -15,6 +15,7 @@ ZH: dict[str, str] = {
     "Zones": "区域",
     "Alerts": "警报",
     "Exports": "导出",
+    "Report": "报告",
     "CSV (UTF-8, opens in Excel) or XLSX. Times are in the event time zone.":
         "CSV（UTF-8，可用 Excel 打开）或 XLSX。时间为活动所在时区。",
     "Scans": "扫描记录",

@@ -62,13 +62,15 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/webhooks"): frozenset({A}),
     ("POST", "/api/v1/webhooks"): frozenset({A}),
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): frozenset({A}),
+    ("GET", "/api/v1/reports/event.pdf"): frozenset({A, S}),
+    ("GET", "/api/v1/reports/jobs/{job_id}"): frozenset({A, S}),
 }
 HARMLESS_BODY = {"/api/v1/keys/rotate": None}  # an empty body gives 400 before any change
 
 
 def _url(server: LiveServer, path: str) -> str:
     for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id", "scan_id",
-                 "webhook_id"):
+                 "webhook_id", "job_id"):
         path = path.replace("{" + name + "}", str(MISSING))
     path = path.replace("{fmt}", "csv")
     return server.url + path
