@@ -130,9 +130,9 @@ def bench_export(server: LiveServer, fmt: str, rows: int) -> None:
 
 def bench_report(server: LiveServer) -> None:
     from server import create_app
-    from server.services import setup
-    from server.services.reports.data import collect
-    from server.services.reports.render import render_html
+    from server.services.data.reports.data import collect
+    from server.services.data.reports.render import render_html
+    from server.services.event import setup
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": server.database_url, "INSTANCE_PATH": str(server.instance)})
     with app.app_context():

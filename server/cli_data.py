@@ -23,7 +23,8 @@ def register(app: Flask) -> None:
     @click.option("--now", default=None, help="ISO time to act at (default: now)")
     def close_day_cmd(now: str | None) -> None:
         """Check out everyone still inside (a logged system exit each)."""
-        from .services import dayend, setup
+        from .services.entry import dayend
+        from .services.event import setup
 
         count = dayend.close_day(setup.current_event(), _moment(now), actor="cli")
         click.echo(f"checked out {count}")

@@ -38,7 +38,8 @@ def scheduled_tick(app: Flask, now: dt.datetime | None = None) -> dict[str, int]
     """The periodic jobs, due ones only: retention, day's-end check-out, webhook delivery.
     Each job's failure is logged and does not stop the others (one place for errors)."""
     from .models import utcnow
-    from .services import dayend, erasure, webhooks
+    from .services.data import erasure, webhooks
+    from .services.entry import dayend
 
     moment = now or utcnow()
     done: dict[str, int] = {}

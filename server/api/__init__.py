@@ -5,21 +5,28 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify
 from werkzeug.routing import IntegerConverter, Map
 
+from shared import MAX_ID
+
+from ..access import PUBLIC
 from ..extensions import db
 from . import (
+    alerts,
     attendees,
     badges,
     dayend,
     devices,
     exports,
+    keys,
+    occupancy,
     openapi,
     privacy,
     reports,
     scans,
     setup,
+    sync,
     webhooks,
 )
-from .registry import MAX_ID, PUBLIC, endpoint
+from .registry import endpoint
 
 health = Blueprint("health", __name__)
 
@@ -34,8 +41,8 @@ class BoundedInt(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
-    for module in (scans, setup, attendees, badges, devices, exports, privacy, dayend,
-                   webhooks, reports):
+    for module in (scans, sync, setup, attendees, badges, keys, alerts, occupancy, devices,
+                   exports, privacy, dayend, webhooks, reports):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(health)
 

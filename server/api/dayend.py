@@ -9,10 +9,12 @@ from flask import Blueprint
 from shared.schemas import ScanLogEntry
 
 from .. import presenters
+from ..access import GATE
 from ..errors import NotFound
-from ..services import dayend, scanlog, setup
+from ..services.entry import dayend, scanlog
+from ..services.event import setup
 from .auth import Principal
-from .registry import GATE, endpoint
+from .registry import endpoint
 
 bp = Blueprint("dayend", __name__)
 

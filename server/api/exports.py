@@ -7,11 +7,13 @@ import datetime as dt
 from flask import Blueprint, Response, stream_with_context
 from pydantic import BaseModel, Field
 
+from ..access import ADMIN, STAFF
 from ..errors import NotFound
 from ..models import Event
-from ..services import exports, setup, tabular
+from ..services.data import exports, tabular
+from ..services.event import setup
 from .auth import Principal
-from .registry import ADMIN, STAFF, endpoint
+from .registry import endpoint
 
 bp = Blueprint("exports", __name__)
 FORMATS = {"csv": "text/csv; charset=utf-8",

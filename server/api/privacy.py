@@ -7,10 +7,11 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from pydantic import BaseModel, Field
 
-from ..services import erasure, event_settings, setup
-from ..services.db import write
+from ..access import ADMIN
+from ..services.data import erasure
+from ..services.event import policies, setup
 from .auth import Principal
-from .registry import ADMIN, endpoint
+from .registry import endpoint
 
 bp = Blueprint("privacy", __name__)
 
@@ -75,4 +76,4 @@ def get_settings(who: Principal) -> EventSettingsOut:
 def patch_settings(who: Principal, body: EventSettingsIn) -> EventSettingsOut:
     event = setup.current_event()
     fields = body.model_dump(exclude_unset=True)
-    return _settings_out(write(event_settings.update, event, fields, who.name))
+    return _settings_out(policies.update(event, fields, who.name))

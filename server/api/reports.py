@@ -10,11 +10,12 @@ from flask import Blueprint, Response, current_app, jsonify, send_file
 from pydantic import BaseModel, Field
 
 from .. import jobs_seam
+from ..access import STAFF
 from ..errors import AdmitError
-from ..services import setup
-from ..services.reports import jobs
+from ..services.data.reports import jobs
+from ..services.event import setup
 from .auth import Principal
-from .registry import STAFF, endpoint
+from .registry import endpoint
 
 bp = Blueprint("reports", __name__)
 

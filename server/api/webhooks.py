@@ -8,10 +8,11 @@ from typing import Literal
 from flask import Blueprint
 from pydantic import AnyHttpUrl, BaseModel, Field
 
-from ..services import setup, webhooks
-from ..services.db import write
+from ..access import ADMIN
+from ..services.data import webhooks
+from ..services.event import setup
 from .auth import Principal
-from .registry import ADMIN, endpoint
+from .registry import endpoint
 
 bp = Blueprint("webhooks", __name__)
 EventType = Literal["scan.admitted", "scan.denied", "alert.raised"]
@@ -65,7 +66,7 @@ def list_webhooks(who: Principal) -> WebhookList:
           summary="Subscribe a URL to scan.admitted / scan.denied / alert.raised")
 def create_webhook(who: Principal, body: WebhookIn) -> WebhookOut:
     event = setup.current_event()
-    hook = write(webhooks.create, event, str(body.url), list(body.events), who.name)
+    hook = webhooks.create(event, str(body.url), list(body.events), who.name)
     return WebhookOut(id=hook.id, url=hook.url, events=hook.events, created_at=hook.created_at,
                       secret=hook.secret)
 
@@ -73,5 +74,5 @@ def create_webhook(who: Principal, body: WebhookIn) -> WebhookOut:
 @endpoint(bp, "/webhooks/<int:webhook_id>", "DELETE", roles=ADMIN, response=WebhookDeleted,
           summary="Unsubscribe (pending deliveries are dropped)")
 def delete_webhook(who: Principal, webhook_id: int) -> WebhookDeleted:
-    write(webhooks.delete, setup.current_event(), webhook_id, who.name)
+    webhooks.delete(setup.current_event(), webhook_id, who.name)
     return WebhookDeleted(deleted=True)

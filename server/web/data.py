@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from pydantic import ValidationError
 
+from ..access import ADMIN, STAFF, roles_required, signed_in_user
 from ..api.exports import ExportQuery, export_response
 from ..errors import ValidationFailed
-from ..services import setup
-from .access import ADMIN, STAFF, roles_required, signed_in_user
+from ..services.event import setup
 
 bp = Blueprint("data", __name__, url_prefix="/dashboard")
 
@@ -42,7 +42,7 @@ def download(kind: str, fmt: str) -> Response | tuple[str, int]:
 @bp.get("/report")
 @roles_required(STAFF)
 def report_page() -> str:
-    from ..services.reports.render import render_html
+    from ..services.data.reports.render import render_html
     from .i18n import current_language
 
     return render_html(setup.current_event(), current_language())

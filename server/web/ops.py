@@ -6,10 +6,12 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from .. import presenters
+from ..access import STAFF, actor, roles_required
 from ..errors import NotFound
-from ..services import alerts, attendees, badges, presence, scanlog, setup, stats
-from ..services.db import write
-from .access import STAFF, actor, roles_required
+from ..services.entry import alerts, presence, scanlog
+from ..services.event import setup, stats
+from ..services.issuing import badges
+from ..services.people import attendees
 from .i18n import gettext
 
 bp = Blueprint("ops", __name__, url_prefix="/dashboard")
@@ -55,14 +57,10 @@ def attendee(attendee_id: int) -> str:
 def revoke(attendee_id: int) -> Response:
     event = setup.current_event()
     reason = request.form.get("reason", "")[:300]
-
-    def run() -> None:
-        person = attendees.get(event, attendee_id)
-        if person.badge is None:
-            raise NotFound("this attendee has no badge")
-        badges.revoke(event, person.badge, actor(), reason)
-
-    write(run)
+    person = attendees.get(event, attendee_id)
+    if person.badge is None:
+        raise NotFound("this attendee has no badge")
+    badges.revoke(event, person.badge, actor=actor(), reason=reason)
     flash(gettext("Badge revoked."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -71,7 +69,7 @@ def revoke(attendee_id: int) -> Response:
 @roles_required(STAFF)
 def reissue(attendee_id: int) -> Response:
     event = setup.current_event()
-    write(lambda: badges.issue(event, [attendees.get(event, attendee_id)], actor(), reissue=True))
+    badges.issue(event, [attendees.get(event, attendee_id)], actor=actor(), reissue=True)
     flash(gettext("Badge issued."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -79,9 +77,9 @@ def reissue(attendee_id: int) -> Response:
 @bp.post("/attendees/<int:attendee_id>/send-badge")
 @roles_required(STAFF)
 def send_badge(attendee_id: int) -> Response:
-    from ..services import delivery
+    from ..services.mail import delivery
 
-    person = delivery.send_now(setup.current_event(), attendee_id, actor())
+    person = delivery.send_now(setup.current_event(), attendee_id, actor=actor())
     message = gettext("Badge email sent.") if person.mail_state == "sent" else \
         gettext("Badge email not sent:") + f" {person.mail_state} {person.mail_error or ''}"
     flash(message, "info" if person.mail_state == "sent" else "error")
@@ -91,19 +89,11 @@ def send_badge(attendee_id: int) -> Response:
 @bp.post("/attendees/<int:attendee_id>/override")
 @roles_required(STAFF)
 def override(attendee_id: int) -> Response:
-    from ..services import overrides
+    from ..services.entry import overrides
 
     event = setup.current_event()
-    why = request.form.get("reason", "")
-
-    def run() -> None:
-        person = attendees.get(event, attendee_id)
-        if request.form.get("action") == "force_admit":
-            overrides.force_admit(event, person, request.form.get("gate", ""), why, actor())
-        else:
-            overrides.reset_presence(event, person, None, why, actor())
-
-    write(run)
+    overrides.apply(event, attendees.get(event, attendee_id), request.form.get("action", ""),
+                    request.form.get("reason", ""), actor=actor(), gate=request.form.get("gate", ""))
     flash(gettext("Override recorded."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -137,6 +127,6 @@ def alert_list() -> str:
 @roles_required(STAFF)
 def acknowledge(alert_id: int) -> Response:
     note = request.form.get("note", "")[:300]
-    write(alerts.acknowledge, setup.current_event(), alert_id, actor(), note)
+    alerts.acknowledge(setup.current_event(), alert_id, actor=actor(), note=note)
     flash(gettext("Alert acknowledged."), "info")
     return redirect(url_for("ops.alert_list"))
