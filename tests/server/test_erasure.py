@@ -25,10 +25,12 @@ def _gate_sync(server: LiveServer, store: GateStore) -> None:
 def _offline_admit(store: GateStore, code: str, gate: str) -> None:
     import datetime as dt
 
+    from shared import Direction, Reason, Verdict
+
     store.record_verdict(QueuedScan(
-        scan_id=str(uuid.uuid4()), code=code, gate=gate, direction="in",
-        scanned_at=dt.datetime.now(dt.UTC).isoformat(), offline_verdict="admit",
-        offline_reason="ok"), None)
+        scan_id=str(uuid.uuid4()), code=code, gate=gate, direction=Direction.IN,
+        scanned_at=dt.datetime.now(dt.UTC), offline_verdict=Verdict.ADMIT,
+        offline_reason=Reason.OK), None)
 
 
 def test_erase_removes_the_person_everywhere(live_server: LiveServer, tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ openpyxl's write-only mode, which spills rows to a temporary file as they come, 
 500,000-row sheet does not sit in memory as cell objects.
 
 Formula injection (OWASP "CSV injection"): a cell starting with ``= + - @``, tab or CR
-gets a leading apostrophe in both formats. In XLSX every text cell is also written with
-the string type, because openpyxl stores a string starting with ``=`` as a formula.
+gets a leading apostrophe in both formats. In XLSX that also keeps every text cell a
+string: openpyxl stores a string as a formula exactly when it starts with ``=``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -62,23 +61,16 @@ def csv_stream(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Iterato
     yield buffer.getvalue().encode("utf-8")
 
 
-def _xlsx_cell(ws: Any, value: Cell) -> Any:
-    if isinstance(value, dt.datetime):
-        # Excel has no time zones: the wall-clock time in the event's zone, typed as a
-        # date so filters and sorting work; the header names the zone.
-        cell = WriteOnlyCell(ws, value=value.replace(tzinfo=None))
-        cell.number_format = "yyyy-mm-dd hh:mm:ss"
-        return cell
-    if isinstance(value, dt.date):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
+def _xlsx_value(value: Cell) -> Cell:
+    """Plain values, not cell objects: per-cell styles made a 500,000-row sheet ten times
+    slower. A neutralised string never starts with ``=``, so openpyxl stores it as a
+    string (its formula guess is exactly that prefix); datetimes get its default date
+    format, naive, as Excel has no time zones (the wall-clock time in the event's zone)."""
     if isinstance(value, str):
-        # XML 1.0 cannot carry most control characters: drop them rather than fail.
-        cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", neutralise(value)))
-        cell.data_type = "s"  # never a formula, whatever the text
-        return cell
-    return WriteOnlyCell(ws, value=value)
+        return ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))  # XML 1.0 cannot carry them
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    return value
 
 
 def xlsx_file(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
@@ -89,12 +81,12 @@ def xlsx_file(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]])
     bold = Font(bold=True)
     head = []
     for name in header:
-        cell = _xlsx_cell(ws, name)
+        cell = WriteOnlyCell(ws, value=_xlsx_value(name))
         cell.font = bold
         head.append(cell)
     ws.append(head)
     for row in rows:
-        ws.append([_xlsx_cell(ws, v) for v in row])
+        ws.append([_xlsx_value(v) for v in row])
     fd, path = tempfile.mkstemp(prefix="admit-export-", suffix=".xlsx")
     os.close(fd)
     wb.save(path)
