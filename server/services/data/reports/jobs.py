@@ -3,8 +3,10 @@ any server process can hand it out (``<job>.pending`` -> ``<job>.pdf`` or ``<job
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import time
 from pathlib import Path
 
 from ....errors import NotFound
@@ -20,8 +22,19 @@ def folder(instance_path: str) -> Path:
     return path
 
 
+KEEP_S = 24 * 3600
+
+
 def mark_pending(instance_path: str, job_id: str) -> None:
-    (folder(instance_path) / f"{job_id}.pending").touch()
+    """File the new job, and drop finished ones older than a day (reports name people
+    only in aggregate, but they need not pile up)."""
+    where = folder(instance_path)
+    cutoff = time.time() - KEEP_S
+    for old in where.glob("report-*"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+    (where / f"{job_id}.pending").touch()
 
 
 def render_report_job(event_id: int, lang: str, instance_path: str, report_id: str) -> str:
