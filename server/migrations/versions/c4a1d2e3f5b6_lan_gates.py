@@ -1,7 +1,7 @@
 """LAN gates: a device's LAN key, the leader's sequence number on scans
 
 Revision ID: c4a1d2e3f5b6
-Revises: c7a2d9e4f310
+Revises: d4e8b0c2a7f3
 Create Date: 2026-11-30 19:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c4a1d2e3f5b6'
-down_revision = 'c7a2d9e4f310'
+down_revision = 'd4e8b0c2a7f3'
 branch_labels = None
 depends_on = None
 

@@ -111,6 +111,7 @@ def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE, gate: str 
             days=_days(r.day_mask, event),
             sealed=r.sealed,
         )
+        if r.status != "erased" else _erased_record(r.id, r.revision)
         for r in rows
     ]
     if rows:
@@ -157,6 +158,13 @@ def zone_presence(event: Event, gate_ref: str, now: dt.datetime) -> list[Presenc
     ).all()
     return [PresenceRecord(badge_id=r.id, zone_slot=gate.zone.slot, inside=True, since=r.since)
             for r in rows]
+
+
+def _erased_record(badge_id: int, revision: int) -> BadgeRecord:
+    # Nothing personal and nothing to admit: the gate keeps a revoked tombstone only.
+    return BadgeRecord(badge_id=badge_id, number=format_badge_number(badge_id),
+                       revision=revision, revoked=True, zone_slots=[], days=[], sealed=None,
+                       erased=True)
 
 
 def event_out(event: Event) -> EventOut:
