@@ -1,6 +1,6 @@
 """SQLAlchemy models; Alembic migrations under server/migrations follow them."""
 
-from .event import AccessLevel, Event, Gate, Zone, level_zones
+from .event import AccessLevel, Event, Gate, GateName, Zone, level_zones
 from .people import Attendee, Badge, Presence, utcnow
 from .scans import Alert, Scan
 from .security import ROLES, ApiToken, AuditEntry, SigningKeyRecord, SyncState, User
@@ -15,6 +15,7 @@ __all__ = [
     "Badge",
     "Event",
     "Gate",
+    "GateName",
     "Presence",
     "Scan",
     "SigningKeyRecord",

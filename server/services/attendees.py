@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 
 from shared import BadBadgeNumber, parse_badge_number
 from shared.schemas import AttendeeIn, AttendeePatch
@@ -14,7 +14,7 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..models import Attendee, Badge, Event, utcnow
 from . import audit, badges, setup
-from .text import fold, search_text
+from .text import search_text, words
 
 
 def get(event: Event, attendee_id: int) -> Attendee:
@@ -103,6 +103,10 @@ def delete(event: Event, attendee: Attendee, actor: str) -> None:
     audit.record(actor, "attendee.delete", f"attendee:{attendee.id}")
 
 
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search(event: Event, q: str, limit: int = 50, offset: int = 0) -> tuple[list[Attendee], int]:
     """Name, organization or email in any script, accents and case ignored; a badge
     number or code finds its holder."""
@@ -117,9 +121,13 @@ def search(event: Event, q: str, limit: int = 50, offset: int = 0) -> tuple[list
         found = badges.by_code_or_number(event, q) if len(q) > 40 else None
         if found is not None:
             conditions.append(Attendee.id == found.attendee_id)
-        needle = fold(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Attendee.search_text.like(f"%{needle}%", escape="\\"))
-        base = base.where(or_(*conditions))
+        # Every word somewhere, in any order (see services.text); a trigram index
+        # answers these substring matches on PostgreSQL.
+        likes = [Attendee.search_text.like(f"%{_escape_like(w)}%", escape="\\")
+                 for w in words(q)]
+        if likes:
+            conditions.append(and_(*likes))
+        base = base.where(or_(*conditions) if conditions else false())
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = db.session.scalars(base.order_by(Attendee.name, Attendee.id).limit(limit).offset(offset))
     return list(rows.unique()), total

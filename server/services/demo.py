@@ -13,7 +13,7 @@ from sqlalchemy import select
 from shared import Direction
 
 from ..extensions import db
-from ..models import Attendee, Event, utcnow
+from ..models import Attendee, Event, User, utcnow
 from . import badges, devices, setup, users
 from .db import write
 from .text import search_text
@@ -105,9 +105,22 @@ def _make_attendees(event: Event, count: int) -> None:
     db.session.flush()
 
 
+DEMO_USERS = (("admin@admit.local", "admin"), ("security@admit.local", "security"))
+RESET_HINT = ("reset a password: flask --app server set-password --email E [--password P]; "
+              "a new gate token: flask --app server create-token --role gate")
+
+
+def _missing_users() -> list[tuple[str, str]]:
+    known = set(db.session.scalars(select(User.email).where(
+        User.email.in_([email for email, _ in DEMO_USERS]))))
+    return [(email, role) for email, role in DEMO_USERS if email not in known]
+
+
 def seed(count: int) -> list[str]:
+    """Create the demo once. Later runs keep data, logins and devices (a restart must not
+    log everyone out or pile up devices) and say how to reset a password instead."""
     lines: list[str] = []
-    event = db.session.scalars(select(Event).limit(1)).first()
+    event = db.session.scalars(select(Event).order_by(Event.id).limit(1)).first()
     if event is None:
         def build() -> Event:
             created = _make_event()
@@ -119,16 +132,19 @@ def seed(count: int) -> list[str]:
         write(badges.issue, event, people, "demo", reissue=False)
         lines.append(f"demo event created: {event.name}, {event.start_date} to {event.end_date}, "
                      f"{len(people)} attendees with badges")
+        first_run = True
     else:
-        lines.append(f"demo event present: {event.name} ({event.start_date} to {event.end_date})")
-    password = secrets.token_urlsafe(9)
-    write(users.upsert, "admin@admit.local", password, "admin", "demo")
-    lines.append(f"dashboard login: admin@admit.local / {password}")
-    security_password = secrets.token_urlsafe(9)
-    write(users.upsert, "security@admit.local", security_password, "security", "demo")
-    lines.append(f"security login: security@admit.local / {security_password}")
-    gate = setup.list_gates(event)[0]
-    _, token = write(devices.create, event, f"demo gate laptop {utcnow():%H%M%S}", "gate",
-                     None, "demo")
-    lines.append(f"gate device token (any gate, e.g. {gate.name!r}): {token}")
+        lines.append(f"the demo exists: {event.name} ({event.start_date} to {event.end_date}); "
+                     "data, logins and devices are kept")
+        first_run = False
+    for email, role in _missing_users():
+        password = secrets.token_urlsafe(9)
+        write(users.upsert, email, password, role, "demo")
+        lines.append(f"{role} login: {email} / {password}")
+    if first_run:
+        gate = setup.list_gates(event)[0]
+        _, token = write(devices.create, event, "demo gate laptop", "gate", None, "demo")
+        lines.append(f"gate device token (any gate, e.g. {gate.name!r}): {token}")
+    else:
+        lines.append(RESET_HINT)
     return lines

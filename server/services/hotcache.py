@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..extensions import db
 from ..models import Event, Gate
-from . import setup
+from . import events, setup
 
 TTL_S = 2.0
 
@@ -28,7 +28,8 @@ class _Snapshot:
 
 
 _lock = threading.Lock()
-_snapshot: _Snapshot | None = None
+# One snapshot per event selector (a device's event, ``?event=``, or None = default).
+_snapshots: dict[int | None, _Snapshot] = {}
 
 
 def _detach(*objects: object) -> None:
@@ -40,16 +41,17 @@ def _detach(*objects: object) -> None:
 
 
 def event_and_gate(gate_ref: str) -> tuple[Event, Gate]:
-    global _snapshot
+    key = events.selector()
     now = time.monotonic()
     with _lock:
-        snap = _snapshot if _snapshot is not None and now - _snapshot.at < TTL_S else None
+        snap = _snapshots.get(key)
+        snap = snap if snap is not None and now - snap.at < TTL_S else None
     if snap is None:
         event = setup.current_event()
         _detach(event)
         snap = _Snapshot(now, event)
         with _lock:
-            _snapshot = snap
+            _snapshots[key] = snap
     gate = snap.gates.get(gate_ref)
     if gate is None:
         gate = setup.resolve_gate(snap.event, gate_ref)
@@ -60,6 +62,5 @@ def event_and_gate(gate_ref: str) -> tuple[Event, Gate]:
 
 
 def clear() -> None:
-    global _snapshot
     with _lock:
-        _snapshot = None
+        _snapshots.clear()

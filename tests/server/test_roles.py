@@ -51,12 +51,20 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/devices"): frozenset({A}),
     ("POST", "/api/v1/devices"): frozenset({A}),
     ("POST", "/api/v1/devices/{device_id}/revoke"): frozenset({A}),
+    ("GET", "/api/v1/events"): frozenset({A, S}),
+    ("POST", "/api/v1/events"): frozenset({A}),
+    ("GET", "/api/v1/events/{event_id}"): frozenset({A, S}),
+    ("PATCH", "/api/v1/events/{event_id}"): frozenset({A}),
+    ("PATCH", "/api/v1/zones/{zone_id}"): frozenset({A}),
+    ("PATCH", "/api/v1/gates/{gate_id}"): frozenset({A}),
+    ("PATCH", "/api/v1/access-levels/{level_id}"): frozenset({A}),
 }
 HARMLESS_BODY = {"/api/v1/keys/rotate": None}  # an empty body gives 400 before any change
 
 
 def _url(server: LiveServer, path: str) -> str:
-    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id"):
+    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id", "event_id",
+                 "gate_id", "level_id"):
         path = path.replace("{" + name + "}", str(MISSING))
     return server.url + path
 
