@@ -60,9 +60,10 @@ def _refold_search_text():
 
 def _trigram_index():
     # Substring search (LIKE '%x%') on 100,000 attendees needs a trigram index. The
-    # extension may live in another schema than ours (one per test server), so its
-    # operator class is named with its schema.
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    # extension goes to ``public`` (dropping an application schema must not take it, and
+    # another schema's index, along); it may live elsewhere already, so its operator
+    # class is named with its schema.
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
     schema = op.get_bind().execute(sa.text(
         "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
         " WHERE e.extname = 'pg_trgm'")).scalar_one()
