@@ -6,7 +6,7 @@ from flask import Blueprint, Flask, jsonify
 from werkzeug.routing import IntegerConverter, Map
 
 from ..extensions import db
-from . import attendees, badges, devices, events, openapi, scans, setup
+from . import attendees, audit, badges, devices, events, openapi, scans, setup
 from .registry import MAX_ID, PUBLIC, endpoint
 
 health = Blueprint("health", __name__)
@@ -22,7 +22,7 @@ class BoundedInt(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
-    for module in (scans, setup, attendees, badges, devices, events):
+    for module in (scans, setup, attendees, badges, devices, events, audit):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(health)
 

@@ -18,7 +18,7 @@ from shared.schemas import (
 from .. import presenters
 from ..errors import AdmitError, NotFound, ValidationFailed
 from ..extensions import db
-from ..services import attendees, badges, importer, overrides, scanlog, setup
+from ..services import attendees, audit_log, badges, importer, overrides, scanlog, setup
 from ..services.db import write
 from .auth import Principal
 from .registry import ADMIN, STAFF, endpoint
@@ -45,6 +45,7 @@ class Deleted(BaseModel):
 def search(who: Principal, query: SearchQuery) -> AttendeeList:
     event = setup.current_event()
     rows, total = attendees.search(event, query.q, query.limit, query.offset)
+    write(audit_log.searched, who.name, who.role, query.q, total)
     return AttendeeList(attendees=[presenters.attendee_out(event, a) for a in rows], total=total)
 
 
@@ -60,7 +61,9 @@ def create(who: Principal, body: AttendeeIn) -> AttendeeOut:
           summary="One attendee with badge and presence")
 def get_one(who: Principal, attendee_id: int) -> AttendeeOut:
     event = setup.current_event()
-    return presenters.attendee_out(event, attendees.get(event, attendee_id))
+    person = attendees.get(event, attendee_id)
+    write(audit_log.looked_up, who.name, who.role, person.id, "api")
+    return presenters.attendee_out(event, person)
 
 
 @endpoint(bp, "/attendees/<int:attendee_id>", "PATCH", roles=ADMIN, body=AttendeePatch,
@@ -118,6 +121,7 @@ def lookup(who: Principal, query: LookupQuery) -> LookupOut:
     if badge is None:
         raise NotFound("no badge matches this code or number", code="unknown_badge")
     attendee = attendees.get(event, badge.attendee_id)
+    write(audit_log.looked_up, who.name, who.role, attendee.id, "badge lookup")
     rows = scanlog.query(event, attendee=attendee.id, limit=200)
     return LookupOut(attendee=presenters.attendee_out(event, attendee),
                      scans=presenters.scan_log_entries(rows))

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from shared.schemas import BadgeOut, PresenceOut
 
 from .. import presenters
-from ..errors import NotFound
+from ..errors import NotFound, ValidationFailed
 from ..services import alerts, attendees, badges, keys, setup
 from ..services.db import write
 from .auth import Principal
@@ -18,7 +18,8 @@ bp = Blueprint("badges", __name__)
 
 
 class RevokeIn(BaseModel):
-    reason: str = Field(default="", max_length=300)
+    # Required (checked in the route so that an empty body is a 422 too, not a 400).
+    reason: str = Field(default="", max_length=300, description="why (required)")
 
 
 class KeyInfo(BaseModel):
@@ -94,8 +95,12 @@ def get_badge(who: Principal, badge_id: int) -> BadgeOut:
 @endpoint(bp, "/badges/<int:badge_id>/revoke", "POST", roles=STAFF, body=RevokeIn,
           body_optional=True, response=BadgeOut, summary="Revoke a badge (lost, stolen, withdrawn)")
 def revoke(who: Principal, badge_id: int, body: RevokeIn) -> BadgeOut:
+    if not body.reason.strip():
+        raise ValidationFailed("say why the badge is revoked",
+                               details=[{"field": "reason", "message": "required"}])
     event = setup.current_event()
-    badge = write(lambda: badges.revoke(event, badges.get(event, badge_id), who.name, body.reason))
+    badge = write(lambda: badges.revoke(event, badges.get(event, badge_id), who.name,
+                                        body.reason.strip()))
     return presenters.badge_out(event, badge)
 
 

@@ -7,13 +7,20 @@ from werkzeug.wrappers import Response
 
 from .. import presenters
 from ..errors import NotFound
-from ..services import alerts, attendees, badges, presence, scanlog, setup, stats
+from ..models import User
+from ..services import alerts, attendees, audit_log, badges, presence, scanlog, setup, stats
 from ..services.db import write
-from .access import STAFF, actor, roles_required
+from .access import STAFF, actor, roles_required, signed_in_user
 from .i18n import gettext
 
 bp = Blueprint("ops", __name__, url_prefix="/dashboard")
 HISTORY_LIMIT = 1000
+
+
+def current_user() -> User:
+    user = signed_in_user()
+    assert user is not None  # roles_required let the request in
+    return user
 
 
 @bp.get("/")
@@ -35,6 +42,9 @@ def overview_json() -> Response:
 def search() -> str:
     q = request.args.get("q", "").strip()
     found, total = attendees.search(setup.current_event(), q, limit=50) if q else ([], 0)
+    if q:
+        user = current_user()
+        write(audit_log.searched, user.email, user.role, q, total)
     return render_template("web/search.html", q=q, found=found, total=total)
 
 
@@ -46,15 +56,21 @@ def attendee(attendee_id: int) -> str:
     history = presenters.scan_log_entries(
         scanlog.query(event, attendee=attendee_id, limit=HISTORY_LIMIT))
     entrances = [g for g in setup.list_gates(event) if g.direction == "in"]
+    user = current_user()
+    write(audit_log.looked_up, user.email, user.role, person.id, "dashboard")
+    record = audit_log.query(audit_log.AuditFilter(attendee_id=person.id, limit=100))
     return render_template("web/attendee.html", a=presenters.attendee_out(event, person),
-                           history=history, entrances=entrances)
+                           history=history, entrances=entrances, record=record)
 
 
 @bp.post("/attendees/<int:attendee_id>/revoke")
 @roles_required(STAFF)
 def revoke(attendee_id: int) -> Response:
     event = setup.current_event()
-    reason = request.form.get("reason", "")[:300]
+    reason = request.form.get("reason", "").strip()[:300]
+    if not reason or request.form.get("confirm") != "yes":
+        flash(gettext("Give a reason and confirm to revoke the badge."), "error")
+        return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
     def run() -> None:
         person = attendees.get(event, attendee_id)

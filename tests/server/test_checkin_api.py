@@ -92,7 +92,8 @@ def test_offline_batch_conflicts(live_server: LiveServer) -> None:
     badge = new_badge(live_server)
     revoked = new_badge(live_server)
     at = lambda s: (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=s)).isoformat()  # noqa: E731
-    live_server.session("admin").post(f"{live_server.url}/api/v1/badges/{revoked.badge_id}/revoke")
+    live_server.session("admin").post(f"{live_server.url}/api/v1/badges/{revoked.badge_id}/revoke",
+                                     json={"reason": "withdrawn"})
     scans = [
         {"scan_id": str(uuid.uuid4()), "code": badge.code, "gate": "Made in China Showcase Entrance",
          "scanned_at": at(30), "offline_verdict": "admit", "offline_reason": "ok"}

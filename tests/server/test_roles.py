@@ -58,6 +58,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/api/v1/zones/{zone_id}"): frozenset({A}),
     ("PATCH", "/api/v1/gates/{gate_id}"): frozenset({A}),
     ("PATCH", "/api/v1/access-levels/{level_id}"): frozenset({A}),
+    ("GET", "/api/v1/audit"): frozenset({A}),
 }
 HARMLESS_BODY = {"/api/v1/keys/rotate": None}  # an empty body gives 400 before any change
 

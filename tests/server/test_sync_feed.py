@@ -88,7 +88,8 @@ def test_feed_pages_and_revocations(live_server: LiveServer) -> None:
         total, cursor, pages = total + len(out["badges"]), out["cursor"], pages + 1
     assert pages > 3
     badge = new_badge(live_server)
-    live_server.session("admin").post(f"{live_server.url}/api/v1/badges/{badge.badge_id}/revoke")
+    live_server.session("admin").post(f"{live_server.url}/api/v1/badges/{badge.badge_id}/revoke",
+                                      json={"reason": "lost"})
     delta = gate.get(f"{live_server.url}/api/v1/sync", params={"cursor": cursor}).json()
     records = {b["badge_id"]: b for b in delta["badges"]}
     assert records[badge.badge_id]["revoked"] is True

@@ -50,7 +50,12 @@ def test_revoke_in_the_ui_denies_the_next_scan(security_page: Page, web: Web) ->
     security_page.goto(f"{web.url}/dashboard/attendees/{person['id']}")
     security_page.get_by_label("Reason for revoking").fill("reported lost")
     security_page.get_by_role("button", name="Revoke badge").click()
+    # Unconfirmed, the browser refuses the form: the badge stays active.
+    expect(security_page.locator("#badge-status")).to_contain_text("active")
+    security_page.locator("#revoke-confirm").check()
+    security_page.get_by_role("button", name="Revoke badge").click()
     expect(security_page.locator("#badge-status")).to_contain_text("revoked")
+    expect(security_page.locator("#record")).to_contain_text("reported lost")
     result = web.scan(code, ENTRANCE)
     assert (result["verdict"], result["reason"]) == ("deny", "revoked")
 
