@@ -22,7 +22,7 @@ from .access import signed_in_user
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, events, ops
+    from . import admin, auth, events, ops, scan
 
     for bp in (auth.bp, ops.bp, admin.bp, events.bp):
         # Blueprints are module-level; a second app in one process (tests, tools) must
@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
             bp.register_error_handler(AdmitError, _admit_error)
             bp._admit_hooks = True  # type: ignore[attr-defined]
         app.register_blueprint(bp)
+    scan.register(app)  # JSON and a page of its own: no form CSRF hook, no HTML error pages
     app.context_processor(_template_globals)
     app.add_template_filter(_local_time, "local")
     app.add_template_filter(format_badge_number, "badge_number")
