@@ -81,8 +81,9 @@ def selector() -> int | None:
         return own if own is not None else asked
     if asked is not None:
         return asked
-    chosen = session.get(SESSION_KEY) if getattr(principal, "user", None) is not None else None
-    return int(chosen) if isinstance(chosen, int) else None
+    # A dashboard user's choice (bearer-token clients carry no session cookie).
+    chosen = session.get(SESSION_KEY)
+    return chosen if isinstance(chosen, int) else None
 
 
 def for_request() -> Event:

@@ -69,7 +69,7 @@ def switch() -> Response:
 @roles_required(ADMIN)
 def event_list() -> str:
     return render_template("web/events.html", events=events.list_all(),
-                           languages=events.LANGUAGES)
+                           event_languages=events.LANGUAGES)
 
 
 @bp.post("/events")
@@ -85,7 +85,7 @@ def event_create() -> Response:
 @roles_required(ADMIN)
 def event_edit(event_id: int) -> str:
     return render_template("web/event_edit.html", event=events.get(event_id),
-                           languages=events.LANGUAGES, pending=None)
+                           event_languages=events.LANGUAGES, pending=None)
 
 
 @bp.post("/events/<int:event_id>")
@@ -101,7 +101,7 @@ def event_save(event_id: int) -> Response | tuple[str, int]:
             raise
         # Ask again with the number of badges it would reissue; nothing was changed.
         return render_template("web/event_edit.html", event=events.get(event_id),
-                               languages=events.LANGUAGES, pending=exc.details,
+                               event_languages=events.LANGUAGES, pending=exc.details,
                                form=request.form), 409
     flash(gettext("Saved. %s badge(s) reissued.", len(outcome.reissued)), "info")
     return redirect(url_for("event_pages.event_edit", event_id=event_id))
