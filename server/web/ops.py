@@ -60,7 +60,8 @@ def attendee(attendee_id: int) -> str:
     write(audit_log.looked_up, user.email, user.role, person.id, "dashboard")
     record = audit_log.query(audit_log.AuditFilter(attendee_id=person.id, limit=100))
     return render_template("web/attendee.html", a=presenters.attendee_out(event, person),
-                           history=history, entrances=entrances, record=record)
+                           history=history, entrances=entrances, record=record,
+                           levels=[lv for lv in setup.list_levels(event) if lv.active])
 
 
 @bp.post("/attendees/<int:attendee_id>/revoke")

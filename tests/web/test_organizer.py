@@ -72,6 +72,18 @@ def test_organizers_day(admin_page: Page, browser: Browser, web: Web, tmp_path) 
     assert web.api("admin").get(f"{web.url}/api/v1/attendees",
                                 params={"q": f"ana-{tag}"}).json()["total"] == 0
     person = found["attendees"][0]
+    # A walk-in: registered, badge issued and printed in one step (the PDF is what the
+    # print dialog opens).
+    page.goto(f"{web.url}/dashboard/walk-in")
+    page.get_by_label("Full name").fill("Walk In Guest")
+    page.get_by_label("Email", exact=True).fill(f"walkin-{tag}@feira.example")
+    with page.expect_response(lambda r: r.url.endswith("/badge.pdf")) as pdf:
+        page.get_by_role("button", name="Register and issue badge").click()
+    assert pdf.value.status == 200
+    assert pdf.value.headers["content-type"] == "application/pdf"
+    # The viewer keeps the body to itself: fetch it again with the page's cookies.
+    assert page.request.get(pdf.value.url).body().startswith(b"%PDF")
+    expect(page.locator("#badge-pdf")).to_be_visible()
     # Revoke with a reason and a confirmation; the audit page shows it.
     page.goto(f"{web.url}/dashboard/attendees/{person['id']}")
     page.get_by_label("Reason for revoking").fill("duplicate registration")
