@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from shared import Direction
+from shared import REASON_TEXT, Direction
 
 from ..errors import AdmitError, ValidationFailed
 from ..models import AccessLevel, Gate, Zone
@@ -19,6 +19,20 @@ from .access import ADMIN, STAFF, actor, roles_required, signed_in_user
 from .i18n import gettext
 
 bp = Blueprint("event_pages", __name__, url_prefix="/dashboard")
+
+
+@bp.app_context_processor
+def _reason_words() -> dict[str, Any]:
+    # Reasons in plain words in the chosen language, never codes like not_a_badge.
+    return {"reason_words_translated": {r.value: gettext(t) for r, t in REASON_TEXT.items()},
+            "alert_kind_words": {k: gettext(t) for k, t in ALERT_KINDS.items()}}
+
+
+ALERT_KINDS = {
+    "double_admit": "Admitted twice while offline",
+    "admitted_after_revocation": "Admitted after the badge was revoked",
+    "offline_disagrees": "Admitted offline; the server would have denied",
+}
 
 
 @bp.app_context_processor

@@ -146,7 +146,8 @@ def test_typed_badge_number_stands_for_the_current_badge(live_server: LiveServer
     assert typed["attendee"]["id"] == badge.attendee_id
     wrong_check_digit = badge.number[:-1] + str((int(badge.number[-1]) + 1) % 10)
     assert scan(live_server, wrong_check_digit, "Regional Manufacturing Entrance")["reason"] == "not_a_badge"
-    live_server.session("admin").post(f"{live_server.url}/api/v1/badges/{badge.badge_id}/revoke")
+    live_server.session("admin").post(f"{live_server.url}/api/v1/badges/{badge.badge_id}/revoke",
+                                      json={"reason": "replaced"})
     assert scan(live_server, badge.number, "Regional Manufacturing Exit")["reason"] == "ok"
     assert scan(live_server, badge.number, "Regional Manufacturing Entrance")["reason"] == "revoked"
 

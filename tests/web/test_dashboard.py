@@ -91,7 +91,9 @@ def test_offline_double_admit_raises_an_alert_security_acknowledges(
     assert response.ok, response.text
     security_page.get_by_role("link", name="Alerts").click()
     alert = security_page.locator("article.alert", has_text="Ayşe Yılmaz")
-    expect(alert).to_contain_text("double_admit")
+    # In plain words, naming both gates and both devices (here the same laptop twice).
+    expect(alert).to_contain_text("Admitted twice while offline")
+    expect(alert).to_contain_text(f"at {HALL_ENTRANCE} (test gate) and at {HALL_ENTRANCE} (test gate)")
     security_page.screenshot(path=str(ARTIFACTS / "web-alert.png"), full_page=True)
     alert.get_by_label("Note").fill("checked with gate staff")
     alert.get_by_role("button", name="Acknowledge").click()
