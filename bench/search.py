@@ -31,7 +31,7 @@ ORGS = ["Siemens AG", "Haier", "BYD Auto", "Rosatom", "Saudi Aramco", "Tsinghua 
 
 
 def _rows(count: int, event_id: int, level_id: int) -> list[tuple[object, ...]]:
-    from server.services.text import search_text
+    from server.services.people.text import search_text
 
     rng = random.Random(7)
     rows = []

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from .policy import Direction
 from .reasons import Reason, Verdict
@@ -32,14 +32,24 @@ class ErrorEnvelope(BaseModel):
 
 
 class ScanIn(BaseModel):
+    """One scan from a gate. An offline scan carries the gate's verdict and its reason,
+    both or neither; a time without its zone would be read in the wrong one, so it is
+    refused rather than guessed."""
+
     model_config = _STRICT
     scan_id: uuid.UUID
     code: str = Field(max_length=4096)
     gate: str = Field(min_length=1, max_length=100, description="gate id or name")
     direction: Direction | None = None
-    scanned_at: dt.datetime | None = None
+    scanned_at: AwareDatetime | None = Field(default=None, description="with a UTC offset")
     offline_verdict: Verdict | None = None
     offline_reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _verdict_with_reason(self) -> ScanIn:
+        if (self.offline_verdict is None) != (self.offline_reason is None):
+            raise ValueError("offline_verdict and offline_reason come together or not at all")
+        return self
 
 
 class AttendeeBrief(BaseModel):
@@ -328,8 +338,3 @@ class SyncOut(BaseModel):
     badges: list[BadgeRecord]
     cursor: str
     more: bool
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-    database: str

@@ -5,9 +5,25 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify
 from werkzeug.routing import IntegerConverter, Map
 
+from shared import MAX_ID
+
+from ..access import PUBLIC
 from ..extensions import db
-from . import attendees, audit, badges, devices, events, openapi, scans, setup
-from .registry import MAX_ID, PUBLIC, endpoint
+from . import (
+    alerts,
+    attendees,
+    audit,
+    badges,
+    devices,
+    events,
+    keys,
+    occupancy,
+    openapi,
+    scans,
+    setup,
+    sync,
+)
+from .registry import endpoint
 
 health = Blueprint("health", __name__)
 
@@ -22,7 +38,8 @@ class BoundedInt(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
-    for module in (scans, setup, attendees, badges, devices, events, audit):
+    for module in (scans, sync, setup, attendees, badges, keys, alerts, occupancy, devices,
+                   events, audit):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(health)
 

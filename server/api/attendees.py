@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
-from pydantic import BaseModel, Field
 
 from shared.schemas import (
     AttendeeIn,
@@ -16,28 +15,18 @@ from shared.schemas import (
 )
 
 from .. import presenters
-from ..errors import AdmitError, NotFound, ValidationFailed
-from ..extensions import db
-from ..services import attendees, audit_log, badges, importer, overrides, scanlog, setup
-from ..services.db import write
+from ..access import ADMIN, STAFF
+from ..errors import AdmitError, NotFound
+from ..services.accounts import audit_log
+from ..services.entry import overrides, scanlog
+from ..services.event import setup
+from ..services.issuing import badges
+from ..services.people import attendees, importer
 from .auth import Principal
-from .registry import ADMIN, STAFF, endpoint
+from .registry import endpoint
+from .schemas import Deleted, LookupQuery, SearchQuery
 
 bp = Blueprint("attendees", __name__)
-
-
-class SearchQuery(BaseModel):
-    q: str = Field(default="", max_length=200)
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
-
-
-class LookupQuery(BaseModel):
-    code: str = Field(min_length=1, max_length=4096, description="a scanned code or badge number")
-
-
-class Deleted(BaseModel):
-    deleted: bool
 
 
 @endpoint(bp, "/attendees", "GET", roles=STAFF, query=SearchQuery, response=AttendeeList,
@@ -45,7 +34,7 @@ class Deleted(BaseModel):
 def search(who: Principal, query: SearchQuery) -> AttendeeList:
     event = setup.current_event()
     rows, total = attendees.search(event, query.q, query.limit, query.offset)
-    write(audit_log.searched, who.name, who.role, query.q, total)
+    audit_log.searched(who.name, who.role, query.q, total)
     return AttendeeList(attendees=[presenters.attendee_out(event, a) for a in rows], total=total)
 
 
@@ -53,7 +42,7 @@ def search(who: Principal, query: SearchQuery) -> AttendeeList:
           status=201, summary="Create an attendee")
 def create(who: Principal, body: AttendeeIn) -> AttendeeOut:
     event = setup.current_event()
-    attendee = write(attendees.create, event, body, who.name)
+    attendee = attendees.create(event, body, actor=who.name)
     return presenters.attendee_out(event, attendee)
 
 
@@ -62,7 +51,7 @@ def create(who: Principal, body: AttendeeIn) -> AttendeeOut:
 def get_one(who: Principal, attendee_id: int) -> AttendeeOut:
     event = setup.current_event()
     person = attendees.get(event, attendee_id)
-    write(audit_log.looked_up, who.name, who.role, person.id, "api")
+    audit_log.looked_up(who.name, who.role, person.id, "api")
     return presenters.attendee_out(event, person)
 
 
@@ -70,7 +59,7 @@ def get_one(who: Principal, attendee_id: int) -> AttendeeOut:
           response=AttendeeOut, summary="Edit; a new access level or days reissues the badge")
 def patch(who: Principal, attendee_id: int, body: AttendeePatch) -> AttendeeOut:
     event = setup.current_event()
-    attendee = write(lambda: attendees.update(event, attendees.get(event, attendee_id), body, who.name))
+    attendee = attendees.update(event, attendees.get(event, attendee_id), body, actor=who.name)
     return presenters.attendee_out(event, attendee)
 
 
@@ -78,7 +67,7 @@ def patch(who: Principal, attendee_id: int, body: AttendeePatch) -> AttendeeOut:
           summary="Delete (the badge is revoked, the scan log kept)")
 def delete(who: Principal, attendee_id: int) -> Deleted:
     event = setup.current_event()
-    write(lambda: attendees.delete(event, attendees.get(event, attendee_id), who.name))
+    attendees.delete(event, attendees.get(event, attendee_id), actor=who.name)
     return Deleted(deleted=True)
 
 
@@ -91,26 +80,17 @@ def import_csv(who: Principal) -> ImportReport:
     data = upload.read() if upload is not None else request.get_data()
     if not data:
         raise AdmitError("send the CSV as the body or as form field 'file'", code="empty_file")
-    return write(importer.import_csv, event, data, who.name)
+    return importer.import_csv(event, data, actor=who.name)
 
 
 @endpoint(bp, "/attendees/<int:attendee_id>/override", "POST", roles=STAFF, body=OverrideIn,
           response=AttendeeOut, summary="Supervisor override: force admit, or reset presence")
 def override(who: Principal, attendee_id: int, body: OverrideIn) -> AttendeeOut:
     event = setup.current_event()
-
-    def run() -> AttendeeOut:
-        attendee = attendees.get(event, attendee_id)
-        if body.action == "force_admit":
-            if not body.gate:
-                raise ValidationFailed("force_admit needs the gate")
-            overrides.force_admit(event, attendee, body.gate, body.reason, who.name)
-        else:
-            overrides.reset_presence(event, attendee, body.zone, body.reason, who.name)
-        db.session.flush()
-        return presenters.attendee_out(event, attendee)
-
-    return write(run)
+    attendee = attendees.get(event, attendee_id)
+    overrides.apply(event, attendee, body.action, body.reason, actor=who.name, gate=body.gate,
+                    zone=body.zone)
+    return presenters.attendee_out(event, attendee)
 
 
 @endpoint(bp, "/lookup", "GET", roles=STAFF, query=LookupQuery, response=LookupOut,
@@ -121,7 +101,7 @@ def lookup(who: Principal, query: LookupQuery) -> LookupOut:
     if badge is None:
         raise NotFound("no badge matches this code or number", code="unknown_badge")
     attendee = attendees.get(event, badge.attendee_id)
-    write(audit_log.looked_up, who.name, who.role, attendee.id, "badge lookup")
+    audit_log.looked_up(who.name, who.role, attendee.id, "badge lookup")
     rows = scanlog.query(event, attendee=attendee.id, limit=200)
     return LookupOut(attendee=presenters.attendee_out(event, attendee),
                      scans=presenters.scan_log_entries(rows))

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 from flask import Blueprint
-from pydantic import BaseModel, Field
 
-from ..services import audit_log
+from ..access import ADMIN
+from ..services.accounts import audit_log
 from .auth import Principal
-from .registry import ADMIN, endpoint
+from .registry import endpoint
+from .schemas import AuditList, AuditOut, AuditQuery
 
 bp = Blueprint("audit", __name__)
-
-
-class AuditQuery(BaseModel):
-    actor: str | None = Field(default=None, max_length=320)
-    action: str | None = Field(default=None, max_length=60)
-    attendee: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
-    limit: int = Field(default=200, ge=1, le=audit_log.MAX_ROWS)
-
-
-class AuditOut(BaseModel):
-    id: int
-    at: dt.datetime
-    actor: str
-    action: str
-    target: str
-    details: dict[str, Any]
-
-
-class AuditList(BaseModel):
-    entries: list[AuditOut]
 
 
 @endpoint(bp, "/audit", "GET", roles=ADMIN, query=AuditQuery, response=AuditList,

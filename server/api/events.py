@@ -7,11 +7,12 @@ from flask import Blueprint
 from shared.schemas import GateOut, ZoneOut
 
 from .. import presenters
+from ..access import ADMIN, STAFF
 from ..models import AccessLevel, Event, Gate, Zone
-from ..services import events, setup, setup_edit
-from ..services.db import write
+from ..services.event import events, setup, setup_edit
 from .auth import Principal
-from .event_schemas import (
+from .registry import endpoint
+from .schemas import (
     EventFull,
     EventIn,
     EventList,
@@ -21,7 +22,6 @@ from .event_schemas import (
     LevelPatch,
     ZonePatch,
 )
-from .registry import ADMIN, STAFF, endpoint
 
 bp = Blueprint("events", __name__)
 
@@ -48,7 +48,7 @@ def get_events(who: Principal) -> EventList:
 @endpoint(bp, "/events", "POST", roles=ADMIN, body=EventIn, response=EventFull, status=201,
           summary="Create an event (with its own signing key)")
 def post_event(who: Principal, body: EventIn) -> EventFull:
-    return event_full(write(events.create, _fields(body), who.name))
+    return event_full(events.create(_fields(body), who.name))
 
 
 @endpoint(bp, "/events/<int:event_id>", "GET", roles=STAFF, response=EventFull,
@@ -66,7 +66,7 @@ def patch_event(who: Principal, event_id: int, body: EventPatch) -> EventFull:
         outcome = setup_edit.update_event(event, _fields(body), body.confirm, who.name)
         return event_full(event, outcome.reissued)
 
-    return write(run)
+    return run()
 
 
 @endpoint(bp, "/zones/<int:zone_id>", "PATCH", roles=ADMIN, body=ZonePatch, response=ZoneOut,
@@ -80,7 +80,7 @@ def patch_zone(who: Principal, zone_id: int, body: ZonePatch) -> ZoneOut:
             body.allow_reentry, body.active, who.name)
         return presenters.zone_out(zone, setup.occupancy(event))
 
-    return write(run)
+    return run()
 
 
 @endpoint(bp, "/gates/<int:gate_id>", "PATCH", roles=ADMIN, body=GatePatch, response=GateOut,
@@ -92,7 +92,7 @@ def patch_gate(who: Principal, gate_id: int, body: GatePatch) -> GateOut:
                                       body.active, who.name)
         return presenters.gate_out(gate)
 
-    return write(run)
+    return run()
 
 
 @endpoint(bp, "/access-levels/<int:level_id>", "PATCH", roles=ADMIN, body=LevelPatch,
@@ -107,4 +107,4 @@ def patch_level(who: Principal, level_id: int, body: LevelPatch) -> LevelChanged
         out = presenters.level_out(event, level)
         return LevelChanged(**out.model_dump(), reissued_badges=outcome.reissued)
 
-    return write(run)
+    return run()

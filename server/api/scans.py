@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from pydantic import BaseModel, Field
 
 from shared.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
 
 from .. import presenters
-from ..services import checkin, hotcache, scanlog, setup
+from ..access import GATE, STAFF
+from ..services.entry import checkin, hotcache, scanlog
+from ..services.event import setup
 from .auth import Principal
-from .registry import GATE, MAX_ID, STAFF, endpoint
+from .registry import endpoint
+from .schemas import ScanLogQuery
 
 bp = Blueprint("scans", __name__)
-
-
-class ScanLogQuery(BaseModel):
-    badge: int | None = Field(default=None, ge=0, le=MAX_ID)
-    attendee: int | None = Field(default=None, ge=0, le=MAX_ID)
-    gate: str | None = Field(default=None, max_length=120)
-    limit: int = Field(default=100, ge=1, le=1000)
 
 
 @endpoint(bp, "/scans", "POST", roles=GATE, body=ScanIn, response=ScanOut,

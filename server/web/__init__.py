@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from shared import format_badge_number
 
+from ..access import csrf_token, csrf_valid, signed_in_user
 from ..errors import AdmitError, NotFound
-from ..services import setup
-from . import csrf, i18n
-from .access import signed_in_user
+from ..services.event import setup
+from . import i18n
 
 
 def register(app: Flask) -> None:
@@ -39,7 +39,7 @@ def register(app: Flask) -> None:
 
 
 def _check_csrf() -> BaseResponse | tuple[str, int] | None:
-    if csrf.valid_request():
+    if csrf_valid():
         return None
     return render_template(
         "web/error.html", status=400, title="Bad request",
@@ -60,7 +60,7 @@ def _admit_error(exc: AdmitError) -> BaseResponse | tuple[str, int]:
 def _template_globals() -> dict[str, Any]:
     return {
         "_": i18n.gettext,
-        "csrf_token": csrf.token,
+        "csrf_token": csrf_token,
         "current_user": signed_in_user(),
         "languages": i18n.LANGUAGES,
         "lang": i18n.current_language(),

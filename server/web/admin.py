@@ -12,11 +12,14 @@ from werkzeug.wrappers import Response
 from shared import Direction
 from shared.schemas import ImportReport
 
+from ..access import ADMIN, actor, roles_required
 from ..errors import ValidationFailed
-from ..services import attendees, badges, devices, keys, login, setup, users
-from ..services.db import write
-from ..services.importer import ImportRejected, import_csv
-from .access import ADMIN, actor, roles_required
+from ..services.accounts import devices, login, users
+from ..services.event import setup
+from ..services.issuing import badges, keys
+from ..services.people import attendees
+from ..services.people.importer import ImportRejected, import_csv
+from ..services.people.text import whole_number
 from .i18n import gettext
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -24,12 +27,12 @@ PAGE = 50
 
 
 def _int_or_none(text: str, field: str) -> int | None:
-    text = text.strip()
-    if not text:
+    if not text.strip():
         return None
-    if not text.isdigit():
+    number = whole_number(text)
+    if number is None:
         raise ValidationFailed(f"{field} must be a whole number")
-    return int(text)
+    return number
 
 
 @bp.get("/attendees")
@@ -51,7 +54,7 @@ def attendee_import() -> str | tuple[str, int]:
     data = upload.read() if upload else b""
     event = setup.current_event()
     try:
-        report = write(import_csv, event, data, actor())
+        report = import_csv(event, data, actor=actor())
     except ImportRejected as exc:
         details = exc.details or {"created": 0, "updated": 0, "errors": []}
         report = details if isinstance(details, ImportReport) else ImportReport.model_validate(details)
@@ -63,9 +66,8 @@ def attendee_import() -> str | tuple[str, int]:
 @roles_required(ADMIN)
 def issue_missing() -> Response:
     event = setup.current_event()
-    issued = write(lambda: badges.issue(event, badges.attendees_without_badge(event), actor(),
-                                        reissue=False))
-    flash(gettext("Badges issued: %s.", len(issued)), "info")
+    issued = badges.issue_all(event, actor=actor(), reissue=False)
+    flash(gettext("Badges issued: %s.", issued), "info")
     return redirect(url_for("admin.attendee_list"))
 
 
@@ -82,8 +84,8 @@ def device_list(created: tuple[str, str] | None = None) -> str:
 def device_create() -> str:
     event = setup.current_event()
     gate = request.form.get("gate") or None
-    record, token = write(devices.create, event, request.form.get("name", "").strip() or "gate",
-                          request.form.get("role", "gate"), gate, actor())
+    record, token = devices.create(event, request.form.get("name", "").strip() or "gate",
+                                   request.form.get("role", "gate"), gate, actor=actor())
     # What a gate laptop needs to enrol: where the server is, its token and its gate.
     enrolment = json.dumps({"server": request.host_url.rstrip("/"), "token": token,
                             "gate": record.gate.name if record.gate else None})
@@ -97,7 +99,7 @@ def device_create() -> str:
 @bp.post("/devices/<int:device_id>/revoke")
 @roles_required(ADMIN)
 def device_revoke(device_id: int) -> Response:
-    write(lambda: devices.revoke(devices.get(device_id), actor()))
+    devices.revoke(devices.get(device_id), actor=actor())
     flash(gettext("Device revoked."), "info")
     return redirect(url_for("admin.device_list"))
 
@@ -111,8 +113,8 @@ def user_list() -> str:
 @bp.post("/users")
 @roles_required(ADMIN)
 def user_save() -> Response:
-    write(users.upsert, request.form.get("email", ""), request.form.get("password", ""),
-          request.form.get("role", ""), actor())
+    users.upsert(request.form.get("email", ""), request.form.get("password", ""),
+                 request.form.get("role", ""), actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.user_list"))
 
@@ -131,8 +133,8 @@ def setup_page() -> str:
 def zone_create() -> Response:
     event = setup.current_event()
     capacity = _int_or_none(request.form.get("capacity", ""), "capacity")
-    write(setup.create_zone, event, request.form.get("name", "").strip(), capacity,
-          request.form.get("allow_reentry") == "on")
+    setup.create_zone(event, request.form.get("name", "").strip(), capacity,
+                      request.form.get("allow_reentry") == "on", actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 
@@ -144,8 +146,8 @@ def gate_create() -> Response:
     direction = request.form.get("direction", "in")
     if direction not in ("in", "out"):
         raise ValidationFailed("direction is in or out")
-    write(setup.create_gate, event, request.form.get("name", "").strip(),
-          request.form.get("zone", ""), Direction(direction))
+    setup.create_gate(event, request.form.get("name", "").strip(), request.form.get("zone", ""),
+                      Direction(direction), actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 
@@ -157,9 +159,9 @@ def level_create() -> Response:
     days = [_int_or_none(p, "day") for p in request.form.get("days", "").split(",") if p.strip()]
     if any(d is None or d < 1 for d in days):
         raise ValidationFailed("days are numbers from 1 (the event's first day)")
-    write(setup.create_level, event, request.form.get("name", "").strip(),
-          request.form.get("colour", "#1f4e79"), request.form.getlist("zones"),
-          [d - 1 for d in days if d is not None])
+    setup.create_level(event, request.form.get("name", "").strip(),
+                       request.form.get("colour", "#1f4e79"), request.form.getlist("zones"),
+                       [d - 1 for d in days if d is not None], actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 
@@ -181,6 +183,6 @@ def key_rotate() -> Response:
     if retire and request.form.get("confirm_retire") != "yes":
         flash(gettext("Retiring older keys needs your confirmation: nothing was changed."), "error")
         return redirect(url_for("admin.key_list"))
-    write(keys.rotate, setup.current_event(), actor(), retire)
+    keys.rotate(setup.current_event(), actor=actor(), retire_previous=retire)
     flash(gettext("Key rotated."), "info")
     return redirect(url_for("admin.key_list"))

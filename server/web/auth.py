@@ -16,10 +16,9 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from ..services import login as login_service
-from ..services.db import write
-from . import csrf, i18n
-from .access import signed_in_user
+from ..access import renew_csrf_token, signed_in_user
+from ..services.accounts import login as login_service
+from . import i18n
 
 bp = Blueprint("web", __name__)
 
@@ -42,8 +41,8 @@ def login() -> Response | str | tuple[str, int]:
         if signed_in_user() is not None:
             return redirect(_safe_next(request.args.get("next")))
         return render_template("web/login.html", next=request.args.get("next", ""))
-    result = write(
-        login_service.attempt, request.form.get("email", ""), request.form.get("password", ""),
+    result = login_service.attempt(
+        request.form.get("email", ""), request.form.get("password", ""),
         max_failed=current_app.config.get("LOGIN_MAX_FAILED", login_service.MAX_FAILED),
         lock_minutes=current_app.config.get("LOGIN_LOCK_MINUTES", login_service.LOCK_MINUTES),
     )
@@ -61,7 +60,7 @@ def login() -> Response | str | tuple[str, int]:
     session["user_id"] = result.user.id
     session["auth_version"] = login_service.auth_version(result.user)
     session["lang"] = lang or result.user.language
-    csrf.renew()
+    renew_csrf_token()
     return redirect(_safe_next(request.form.get("next")))
 
 

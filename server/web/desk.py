@@ -9,11 +9,10 @@ from werkzeug.wrappers import Response
 
 from shared.schemas import AttendeeIn, AttendeePatch
 
+from ..access import ADMIN, actor, roles_required
 from ..errors import ValidationFailed
-from ..models import Attendee
-from ..services import attendees, badges, setup
-from ..services.db import write
-from .access import ADMIN, actor, roles_required
+from ..services.event import setup
+from ..services.people import attendees, desk
 from .i18n import gettext
 
 bp = Blueprint("desk", __name__, url_prefix="/dashboard")
@@ -42,14 +41,9 @@ def walk_in() -> Response:
     except ValidationError as exc:
         raise _invalid(exc) from exc
 
-    def run() -> Attendee:
-        person = attendees.create(event, data, actor())
-        badges.issue(event, [person], actor(), reissue=False)
-        return person
-
-    person = write(run)
+    person = desk.register_walk_in(event, data, actor())
     if request.form.get("email_badge") == "on":
-        from ..services import delivery
+        from ..services.mail import delivery
 
         delivery.send_now(event, person.id, actor())
         flash(gettext("Badge emailed."), "info")
@@ -69,6 +63,6 @@ def edit(attendee_id: int) -> Response:
         patch = AttendeePatch.model_validate(fields)
     except ValidationError as exc:
         raise _invalid(exc) from exc
-    person = write(lambda: attendees.update(event, attendees.get(event, attendee_id), patch, actor()))
+    person = attendees.update(event, attendees.get(event, attendee_id), patch, actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("ops.attendee", attendee_id=person.id))

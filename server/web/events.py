@@ -11,11 +11,11 @@ from werkzeug.wrappers import Response
 
 from shared import REASON_TEXT, Direction
 
+from ..access import ADMIN, STAFF, actor, roles_required, signed_in_user
 from ..errors import AdmitError, ValidationFailed
 from ..models import AccessLevel, Gate, Zone
-from ..services import audit_log, events, setup, setup_edit
-from ..services.db import write
-from .access import ADMIN, STAFF, actor, roles_required, signed_in_user
+from ..services.accounts import audit_log
+from ..services.event import events, setup, setup_edit
 from .i18n import gettext
 
 bp = Blueprint("event_pages", __name__, url_prefix="/dashboard")
@@ -89,7 +89,7 @@ def event_list() -> str:
 @bp.post("/events")
 @roles_required(ADMIN)
 def event_create() -> Response:
-    created = write(events.create, _fields(), actor())
+    created = events.create(_fields(), actor())
     session[events.SESSION_KEY] = created.id
     flash(gettext("Event created. It is now the event you are working on."), "info")
     return redirect(url_for("admin.setup_page"))
@@ -108,8 +108,7 @@ def event_save(event_id: int) -> Response | tuple[str, int]:
     confirm = request.form.get("confirm") == "yes"
     fields = _fields()
     try:
-        outcome = write(lambda: setup_edit.update_event(events.get(event_id), fields, confirm,
-                                                        actor()))
+        outcome = setup_edit.update_event(events.get(event_id), fields, confirm, actor())
     except AdmitError as exc:
         if exc.code != "confirmation_required":
             raise
@@ -139,7 +138,7 @@ def _active() -> bool | None:
 @roles_required(ADMIN)
 def zone_save(zone_id: int) -> Response:
     event = setup_edit.event_of(Zone, zone_id)
-    write(setup_edit.update_zone, event, zone_id, request.form.get("name", "").strip() or None,
+    setup_edit.update_zone(event, zone_id, request.form.get("name", "").strip() or None,
           None, False, None, _active(), actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("event_pages.setup_edit_page"))
@@ -150,7 +149,7 @@ def zone_save(zone_id: int) -> Response:
 def gate_save(gate_id: int) -> Response:
     event = setup_edit.event_of(Gate, gate_id)
     direction = request.form.get("direction")
-    write(setup_edit.update_gate, event, gate_id, request.form.get("name", "").strip() or None,
+    setup_edit.update_gate(event, gate_id, request.form.get("name", "").strip() or None,
           request.form.get("zone") or None, Direction(direction) if direction in ("in", "out") else None,
           _active(), actor())
     flash(gettext("Saved."), "info")
@@ -163,7 +162,7 @@ def level_save(level_id: int) -> Response | tuple[str, int]:
     event = setup_edit.event_of(AccessLevel, level_id)
     zones = request.form.getlist("zones") if request.form.get("edit_zones") == "yes" else None
     try:
-        _, outcome = write(setup_edit.update_level, event, level_id,
+        _, outcome = setup_edit.update_level(event, level_id,
                            request.form.get("name", "").strip() or None, None, zones, None,
                            _active(), request.form.get("confirm") == "yes", actor())
     except AdmitError as exc:

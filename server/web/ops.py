@@ -6,11 +6,14 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from .. import presenters
+from ..access import STAFF, actor, roles_required, signed_in_user
 from ..errors import NotFound
 from ..models import User
-from ..services import alerts, attendees, audit_log, badges, presence, scanlog, setup, stats
-from ..services.db import write
-from .access import STAFF, actor, roles_required, signed_in_user
+from ..services.accounts import audit_log
+from ..services.entry import alerts, presence, scanlog
+from ..services.event import setup, stats
+from ..services.issuing import badges
+from ..services.people import attendees
 from .i18n import gettext
 
 bp = Blueprint("ops", __name__, url_prefix="/dashboard")
@@ -44,7 +47,7 @@ def search() -> str:
     found, total = attendees.search(setup.current_event(), q, limit=50) if q else ([], 0)
     if q:
         user = current_user()
-        write(audit_log.searched, user.email, user.role, q, total)
+        audit_log.searched(user.email, user.role, q, total)
     return render_template("web/search.html", q=q, found=found, total=total)
 
 
@@ -57,7 +60,7 @@ def attendee(attendee_id: int) -> str:
         scanlog.query(event, attendee=attendee_id, limit=HISTORY_LIMIT))
     entrances = [g for g in setup.list_gates(event) if g.direction == "in"]
     user = current_user()
-    write(audit_log.looked_up, user.email, user.role, person.id, "dashboard")
+    audit_log.looked_up(user.email, user.role, person.id, "dashboard")
     record = audit_log.query(audit_log.AuditFilter(attendee_id=person.id, limit=100))
     return render_template("web/attendee.html", a=presenters.attendee_out(event, person),
                            history=history, entrances=entrances, record=record,
@@ -72,14 +75,10 @@ def revoke(attendee_id: int) -> Response:
     if not reason or request.form.get("confirm") != "yes":
         flash(gettext("Give a reason and confirm to revoke the badge."), "error")
         return redirect(url_for("ops.attendee", attendee_id=attendee_id))
-
-    def run() -> None:
-        person = attendees.get(event, attendee_id)
-        if person.badge is None:
-            raise NotFound("this attendee has no badge")
-        badges.revoke(event, person.badge, actor(), reason)
-
-    write(run)
+    person = attendees.get(event, attendee_id)
+    if person.badge is None:
+        raise NotFound("this attendee has no badge")
+    badges.revoke(event, person.badge, actor=actor(), reason=reason)
     flash(gettext("Badge revoked."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -88,7 +87,7 @@ def revoke(attendee_id: int) -> Response:
 @roles_required(STAFF)
 def reissue(attendee_id: int) -> Response:
     event = setup.current_event()
-    write(lambda: badges.issue(event, [attendees.get(event, attendee_id)], actor(), reissue=True))
+    badges.issue(event, [attendees.get(event, attendee_id)], actor=actor(), reissue=True)
     flash(gettext("Badge issued."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -96,9 +95,9 @@ def reissue(attendee_id: int) -> Response:
 @bp.post("/attendees/<int:attendee_id>/send-badge")
 @roles_required(STAFF)
 def send_badge(attendee_id: int) -> Response:
-    from ..services import delivery
+    from ..services.mail import delivery
 
-    person = delivery.send_now(setup.current_event(), attendee_id, actor())
+    person = delivery.send_now(setup.current_event(), attendee_id, actor=actor())
     message = gettext("Badge email sent.") if person.mail_state == "sent" else \
         gettext("Badge email not sent:") + f" {person.mail_state} {person.mail_error or ''}"
     flash(message, "info" if person.mail_state == "sent" else "error")
@@ -108,19 +107,11 @@ def send_badge(attendee_id: int) -> Response:
 @bp.post("/attendees/<int:attendee_id>/override")
 @roles_required(STAFF)
 def override(attendee_id: int) -> Response:
-    from ..services import overrides
+    from ..services.entry import overrides
 
     event = setup.current_event()
-    why = request.form.get("reason", "")
-
-    def run() -> None:
-        person = attendees.get(event, attendee_id)
-        if request.form.get("action") == "force_admit":
-            overrides.force_admit(event, person, request.form.get("gate", ""), why, actor())
-        else:
-            overrides.reset_presence(event, person, None, why, actor())
-
-    write(run)
+    overrides.apply(event, attendees.get(event, attendee_id), request.form.get("action", ""),
+                    request.form.get("reason", ""), actor=actor(), gate=request.form.get("gate", ""))
     flash(gettext("Override recorded."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -154,6 +145,6 @@ def alert_list() -> str:
 @roles_required(STAFF)
 def acknowledge(alert_id: int) -> Response:
     note = request.form.get("note", "")[:300]
-    write(alerts.acknowledge, setup.current_event(), alert_id, actor(), note)
+    alerts.acknowledge(setup.current_event(), alert_id, actor=actor(), note=note)
     flash(gettext("Alert acknowledged."), "info")
     return redirect(url_for("ops.alert_list"))

@@ -25,12 +25,11 @@ from flask import (
     url_for,
 )
 
+from ..access import STAFF, csrf_token, csrf_valid, renew_csrf_token, signed_in_user
 from ..errors import Forbidden, Unauthorized, ValidationFailed
-from ..services import login as login_service
-from ..services import setup, sync
-from ..services.db import write
-from . import csrf, i18n
-from .access import STAFF, signed_in_user
+from ..services.accounts import login as login_service
+from ..services.event import setup, sync
+from . import i18n
 
 bp = Blueprint("scan", __name__)
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -85,7 +84,7 @@ def _session_out() -> dict[str, Any]:
     user = signed_in_user()
     if user is None:
         return {"user": None, "csrf": None}
-    return {"user": {"email": user.email, "role": user.role}, "csrf": csrf.token()}
+    return {"user": {"email": user.email, "role": user.role}, "csrf": csrf_token()}
 
 
 @bp.get("/scan/session")
@@ -108,9 +107,9 @@ def session_post() -> Response:
     if not isinstance(body, dict) or not isinstance(body.get("email"), str) \
             or not isinstance(body.get("password"), str):
         raise ValidationFailed("send email and password as JSON")
-    result = write(login_service.attempt, body["email"][:320], body["password"][:1024],
-                   max_failed=current_app.config.get("LOGIN_MAX_FAILED", login_service.MAX_FAILED),
-                   lock_minutes=current_app.config.get("LOGIN_LOCK_MINUTES", login_service.LOCK_MINUTES))
+    result = login_service.attempt(body["email"][:320], body["password"][:1024],
+                                   max_failed=current_app.config.get("LOGIN_MAX_FAILED", login_service.MAX_FAILED),
+                                   lock_minutes=current_app.config.get("LOGIN_LOCK_MINUTES", login_service.LOCK_MINUTES))
     if result.user is None:
         raise Unauthorized("wrong email or password" if result.locked_until is None
                            else "too many failed sign-ins; this account is locked for now",
@@ -122,13 +121,13 @@ def session_post() -> Response:
     session["user_id"] = result.user.id
     session["auth_version"] = login_service.auth_version(result.user)
     session["lang"] = lang or result.user.language
-    csrf.renew()
+    renew_csrf_token()
     return jsonify(_session_out())
 
 
 @bp.post("/scan/session/logout")
 def session_logout() -> Response:
-    if not csrf.valid_request():
+    if not csrf_valid(allow_form=False):
         raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
     lang = session.get("lang")
     session.clear()

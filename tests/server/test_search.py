@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from server.services.text import fold, search_text, words
+from server.services.people.text import fold, search_text, words
 from tests.support.factories import new_attendee
 from tests.support.live import LiveServer
 

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.conftest import ARTIFACTS, PASSWORD, Web
+from tests.support.tools import artifact
+from tests.web.conftest import PASSWORD, Web
 
 TZ = "America/Sao_Paulo"
 
@@ -100,11 +101,10 @@ def test_organizers_day(admin_page: Page, browser: Browser, web: Web, tmp_path) 
     # Chinese: three pages, looked at by a person (tests/artifacts).
     page.locator("#lang-select").select_option("zh")
     page.locator("#lang-select").locator("xpath=ancestor::form").get_by_role("button").click()
-    ARTIFACTS.mkdir(exist_ok=True)
     for path, shot in (("/dashboard/events", "zh-events.png"), ("/dashboard/audit", "zh-audit.png"),
                        ("/dashboard/setup/edit", "zh-setup-edit.png")):
         page.goto(f"{web.url}{path}")
-        page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+        page.screenshot(path=str(artifact(shot)), full_page=True)
     expect(page.locator("h1")).to_contain_text("修改活动设置")
 
 
@@ -123,6 +123,6 @@ def test_phone_width_has_no_sideways_scrolling(browser: Browser, web: Web) -> No
                      "/dashboard/search?q=a"):
             page.goto(f"{web.url}{path}")
             _no_overflow(page)
-        page.screenshot(path=str(ARTIFACTS / "phone-search.png"), full_page=True)
+        page.screenshot(path=str(artifact("phone-search.png")), full_page=True)
     finally:
         context.close()

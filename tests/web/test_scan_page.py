@@ -23,7 +23,8 @@ from playwright.sync_api import Browser, BrowserContext, BrowserType, Page, expe
 from shared import format_badge_number
 from tests.support import fakecam
 from tests.support.faultproxy import FaultProxy
-from tests.web.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, Web
+from tests.support.tools import artifact
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Web
 
 GATE = "Prelude Hall Entrance"
 expect.set_options(timeout=20_000)
@@ -149,7 +150,7 @@ def test_enrol_scan_offline_queue_and_revocation(web: Web, proxy: FaultProxy, pr
     expect(page.locator("#queue")).to_have_attribute("data-count", "3")
     expect(page.locator("#queue")).to_contain_text("3 条扫码待上传")
     page.locator("#verdict").click()
-    page.screenshot(path=str(ARTIFACTS / "scan-offline-zh.png"))
+    page.screenshot(path=str(artifact("scan-offline-zh.png")))
     mine = [v["scan_id"] for v in _verdicts(page, 3)]
     assert not any(s["scan_id"] in mine for s in _scan_log(web, int(second["id"])))
 
@@ -181,7 +182,7 @@ def test_enrol_scan_offline_queue_and_revocation(web: Web, proxy: FaultProxy, pr
     assert (denied["verdict"], denied["reason"], denied["mode"]) == ("deny", "revoked", "offline")
     expect(page.locator("#verdict")).to_have_attribute("data-verdict", "deny")
     expect(page.locator("#v-word")).to_have_text("DENY")
-    page.screenshot(path=str(ARTIFACTS / "scan-revoked-en.png"))
+    page.screenshot(path=str(artifact("scan-revoked-en.png")))
     page.evaluate("window.admitScan.camera.track.stop()")
     proxy.set_mode("pass")
     expect(page.locator("#queue")).to_have_attribute("data-count", "0")
@@ -198,11 +199,11 @@ def test_admit_screenshots_in_english_and_chinese(web: Web, proxy: FaultProxy, p
     _verdicts(page, 1)
     expect(page.locator("#v-word")).to_have_text("ADMIT")
     expect(page.locator("#v-name")).to_have_text("ليلى الهاشمي")
-    page.screenshot(path=str(ARTIFACTS / "scan-admit-en.png"))
+    page.screenshot(path=str(artifact("scan-admit-en.png")))
     page.locator("#verdict").click()
     page.locator("#lang").click()
     expect(page.locator("#gate-line")).to_contain_text("闸口")
-    page.screenshot(path=str(ARTIFACTS / "scan-idle-zh.png"))
+    page.screenshot(path=str(artifact("scan-idle-zh.png")))
     context.close()
 
 

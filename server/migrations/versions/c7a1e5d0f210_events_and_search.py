@@ -49,7 +49,7 @@ def upgrade():
 
 def _refold_search_text():
     # Search text now also holds pinyin and drops invisible characters: recompute it.
-    from server.services.text import search_text
+    from server.services.people.text import search_text
 
     bind = op.get_bind()
     rows = bind.execute(sa.text("SELECT id, name, organization, email FROM attendees")).all()
