@@ -42,7 +42,7 @@ MATRIX: dict[tuple[str, str], tuple[int, frozenset[str]]] = {
     ("GET", "/api/v1/lookup"): (422, frozenset({A, S})),
     ("POST", "/api/v1/attendees/{attendee_id}/override"): (400, frozenset({A, S})),
     ("GET", "/api/v1/badges/{badge_id}"): (404, frozenset({A, S})),
-    ("POST", "/api/v1/badges/{badge_id}/revoke"): (404, frozenset({A, S})),
+    ("POST", "/api/v1/badges/{badge_id}/revoke"): (422, frozenset({A, S})),  # no reason
     ("GET", "/api/v1/badges/{badge_id}/qr.png"): (404, frozenset({A, S})),
     ("GET", "/api/v1/badges/{badge_id}/qr.svg"): (404, frozenset({A, S})),
     ("POST", "/api/v1/attendees/{attendee_id}/send-badge"): (404, frozenset({A, S})),

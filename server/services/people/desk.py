@@ -12,6 +12,6 @@ from . import attendees
 
 @transactional
 def register_walk_in(event: Event, data: AttendeeIn, actor: str) -> Attendee:
-    person = attendees.create(event, data, actor)
-    badges.issue(event, [person], actor, reissue=False)
+    person = attendees.create(event, data, actor=actor)
+    badges.issue(event, [person], actor=actor, reissue=False)
     return person
