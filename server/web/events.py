@@ -83,7 +83,7 @@ def switch() -> Response:
 @roles_required(ADMIN)
 def event_list() -> str:
     return render_template("web/events.html", events=events.list_all(),
-                           event_languages=events.LANGUAGES)
+                           event_languages=events.LANGUAGES, default_id=events.default().id)
 
 
 @bp.post("/events")
