@@ -16,6 +16,7 @@ from . import (
     badges,
     devices,
     events,
+    jobs,
     keys,
     occupancy,
     openapi,
@@ -38,7 +39,7 @@ class BoundedInt(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
-    for module in (scans, sync, setup, attendees, badges, keys, alerts, occupancy, devices,
+    for module in (scans, sync, setup, attendees, badges, keys, alerts, occupancy, devices, jobs,
                    events, audit):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(health)

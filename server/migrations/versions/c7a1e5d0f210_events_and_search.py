@@ -2,7 +2,7 @@
 event; trigram search index on PostgreSQL; search text with pinyin
 
 Revision ID: c7a1e5d0f210
-Revises: b1e3f4bcd505
+Revises: c7a2d9e4f310
 Create Date: 2026-11-30 18:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c7a1e5d0f210"
-down_revision = "b1e3f4bcd505"
+down_revision = "c7a2d9e4f310"
 branch_labels = None
 depends_on = None
 
