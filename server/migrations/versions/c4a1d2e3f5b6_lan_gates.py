@@ -1,7 +1,7 @@
 """LAN gates: a device's LAN key, the leader's sequence number on scans
 
 Revision ID: c4a1d2e3f5b6
-Revises: d4e8b0c2a7f3
+Revises: c7a1e5d0f210
 Create Date: 2026-11-30 19:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c4a1d2e3f5b6'
-down_revision = 'd4e8b0c2a7f3'
+down_revision = 'c7a1e5d0f210'
 branch_labels = None
 depends_on = None
 
