@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
 from .app import GateApp, Settings
@@ -42,6 +43,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="security-role token enabling name search in the window")
     p.add_argument("--fast-disk", action="store_true",
                    help="WAL synchronous=NORMAL: survives kill -9 but not a power cut")
+    p.add_argument("--lan-port", type=int, default=None,
+                   help="LAN mode: hold anti-passback with peer gates when the server is "
+                        "unreachable (UDP port; 0: any free port)")
+    p.add_argument("--lan-host", default="0.0.0.0", help="address the LAN port binds to")
+    p.add_argument("--peer", action="append", default=[], metavar="HOST:PORT",
+                   help="a peer gate's LAN address (repeatable)")
+    p.add_argument("--no-mdns", action="store_true",
+                   help="LAN mode without mDNS: peers from --peer (and those who link to us)")
+    p.add_argument("--sync-s", type=float, default=10.0, help="seconds between syncs")
     return p.parse_args(argv)
 
 
@@ -69,15 +79,39 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
     assert server and token and gate
     return Settings(server=server, token=token, gate=gate, data_dir=args.data_dir,
                     budget_ms=args.budget_ms, staff_token=args.staff_token,
-                    durable=not args.fast_disk)
+                    durable=not args.fast_disk, sync_interval_s=args.sync_s,
+                    lan_port=args.lan_port, lan_host=args.lan_host,
+                    peers=[parse_peer(p) for p in args.peer], mdns=not args.no_mdns)
+
+
+def parse_peer(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise EnrolmentError("Bad --peer", f"{text!r} is not HOST:PORT")
+    return host, int(port)
+
+
+_OUT = threading.Lock()  # verdict lines and LAN status lines come from different threads
+
+
+def write_line(data: dict[str, object]) -> None:
+    with _OUT:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
 
 
 def run_headless(app: GateApp, workers: WorkerManager, source: FrameSource, repeat: RepeatFilter,
                  flush_s: float) -> int:
     def emit(outcome: Outcome) -> None:
         # One line per verdict, flushed at once: a turnstile reads it as it happens.
-        sys.stdout.write(json.dumps(outcome.as_json(), ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+        write_line(outcome.as_json())
+
+    if app.lan is not None:
+        app.lan.node.listeners.append(lambda status: write_line({"event": "lan_status",
+                                                                 **status.as_json()}))
+        write_line({"event": "lan", "port": app.lan.port})
+        write_line({"event": "lan_status", **app.lan.status().as_json()})  # as it is now
+        app.lan.node.wait_linked(2.0)
 
     uploaded_before = app.store.counter("uploaded")
     workers.scan_until_done(source, repeat, emit)
@@ -87,9 +121,11 @@ def run_headless(app: GateApp, workers: WorkerManager, source: FrameSource, repe
     app.flush(flush_s)
     state = app.state()
     # Everything this run uploaded, by the sync worker during the run or the final flush.
-    print(json.dumps({"event": "end", "uploaded": app.store.counter("uploaded") - uploaded_before,
-                      "queued": state.queued, "set_aside": state.set_aside, "mode": state.mode}),
-          file=sys.stderr)
+    end = {"event": "end", "uploaded": app.store.counter("uploaded") - uploaded_before,
+           "queued": state.queued, "set_aside": state.set_aside, "mode": state.mode}
+    if app.lan is not None:
+        end["lan_sent"] = dict(app.lan.node.sent)
+    print(json.dumps(end), file=sys.stderr)
     return 1 if source.error is not None else 0
 
 

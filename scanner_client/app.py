@@ -15,13 +15,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared import BadBadgeNumber
 from shared.schemas import AttendeeList
 
 from .enrolment import parse_enrolment
 from .errors import EnrolmentError, RateLimited, ScannerError, ScanRefused, ServerUnreachable
+from .lan.node import LanStatus
 from .outcomes import (
     ENROLMENT_CODE_NOTE,
     GateNotice,
@@ -43,10 +44,15 @@ from .verdicts import (
     typed_badge_number,
 )
 
+if TYPE_CHECKING:
+    from .lan.gate import LanGate
+
 log = logging.getLogger("scanner_client")
 
 # Time kept back from the online attempt for the offline decision and its commit.
 OFFLINE_RESERVE_S = 0.04
+# In a LAN group the leader's answer (a round trip and its replication) needs room too.
+LAN_RESERVE_S = 0.1
 
 
 @dataclass
@@ -63,6 +69,10 @@ class Settings:
     sync_request_s: float = 8.0  # one sync request's deadline (a hung link holds no longer)
     heartbeat_interval_s: float = 15.0
     camera_silence_s: float = 5.0  # a live camera silent this long is shown as lost
+    lan_port: int | None = None  # LAN mode (0: any free port); None: decide alone offline
+    lan_host: str = "0.0.0.0"
+    peers: list[tuple[str, int]] = field(default_factory=list)
+    mdns: bool = True  # LAN mode: announce this gate and find peers by mDNS too
 
 
 @dataclass
@@ -76,6 +86,7 @@ class GateState:
     set_aside: int = 0  # scans the server refused: kept on this laptop, never resent
     clock_note: str | None = None  # "this laptop's clock is 9 min fast", from the server
     errors: dict[str, ScannerError] = field(default_factory=dict)
+    lan: LanStatus | None = None  # the LAN group as this gate sees it (LAN mode only)
 
 
 class GateApp:
@@ -91,6 +102,7 @@ class GateApp:
         self.sync = SyncEngine(self.client, self.store, request_s=settings.sync_request_s,
                                clock=clock)
         self.gate: GateSetup | None = None
+        self.lan: LanGate | None = None
         self.wake_sync = threading.Event()
         self._errors: dict[str, tuple[ScannerError, float | None]] = {}
         self._errors_lock = threading.Lock()
@@ -112,15 +124,33 @@ class GateApp:
             raise
         except ScannerError as exc:
             self._offline_start(exc)
+        assert self.gate is not None
+        if self.settings.lan_port is not None:
+            self._start_lan(self.gate)
         if not self.breaker.is_open:
             # Refresh the cache before the first scan, but leave the outbox to the sync
             # worker: a long upload must not keep the gate from scanning.
             try:
+                if self.lan is not None:  # the server learns our LAN key, we our device id
+                    self.heartbeat_once()
+                    self.lan.refresh()
                 self.sync.pull(deadline=time.monotonic() + max(enrol_timeout_s, 60.0))
             except ScannerError as exc:
                 self.report_error("sync", exc)
         assert self.gate is not None
         return self.gate
+
+    def _start_lan(self, gate: GateSetup) -> None:
+        from .lan.gate import LanGate
+
+        try:
+            self.lan = LanGate(self.store, self.offline, gate, self.settings.data_dir,
+                               self.settings.lan_host, self.settings.lan_port or 0,
+                               self.settings.peers, self.settings.mdns)
+        except OSError as exc:
+            raise EnrolmentError("Cannot open the LAN port", str(exc)) from exc
+        self.sync.lan_gate = (gate.name, gate.zone_slot)
+        self.sync.lan_public_key = self.lan.key.public_b64
 
     def _offline_start(self, exc: ScannerError) -> None:
         cached = self.store.get_meta("gate")
@@ -132,6 +162,8 @@ class GateApp:
         self.report_error("enrol", exc)
 
     def close(self) -> None:
+        if self.lan is not None:
+            self.lan.node.close()
         self.store.close()
 
     # --- the hot path ---------------------------------------------------------------
@@ -153,8 +185,9 @@ class GateApp:
         verdict = None
         refused: str | None = None
         # A mistyped badge number (check digit) is refused at once, without the network.
+        reserve = LAN_RESERVE_S if self.lan is not None else OFFLINE_RESERVE_S
         if not self.breaker.is_open and not isinstance(typed, BadBadgeNumber):
-            left = self.settings.budget_ms / 1000 - (time.monotonic() - start) - OFFLINE_RESERVE_S
+            left = self.settings.budget_ms / 1000 - (time.monotonic() - start) - reserve
             try:
                 verdict = self.online.scan(scan_id, code, gate.name, now, max(left, 0.01))
             except RateLimited as exc:
@@ -168,8 +201,20 @@ class GateApp:
                 # sees the server again.
                 self.breaker.trip()
                 self.report_error("scan", exc)
+        lan = None
+        if verdict is None and refused is None and self.lan is not None:
+            # The presence part goes to the group's leader outside the scan lock: a slow
+            # leader must not hold back this gate's other input.
+            deadline = start + self.settings.budget_ms / 1000 - OFFLINE_RESERVE_S / 2
+            lan = self.lan.decide(scan_id, code, gate, now, deadline)
         with self._scan_lock:
-            if verdict is not None:
+            if lan is not None:
+                verdict = lan.verdict
+                self.store.record_verdict(
+                    QueuedScan(scan_id, code, gate.name, gate.direction, lan.scanned_at,
+                               verdict.verdict, verdict.reason, lan.mode, lan.lan_seq),
+                    lan.presence)
+            elif verdict is not None:
                 if typed is not None:
                     mark_typed(verdict, typed)
                 presence = presence_after_online(verdict, gate, now, self.offline.today(now))
@@ -192,6 +237,10 @@ class GateApp:
         if not self.breaker.is_open:
             return True
         if self.online.probe(timeout_s=max(self.settings.budget_ms / 1000, 1.0)):
+            if self.lan is not None:
+                # Decide online again only once this gate's LAN-period scans are up: the
+                # server must know what the group let in before it decides alone again.
+                self.sync.upload(deadline=time.monotonic() + self.settings.sync_request_s)
             self.sync.link_back()
             self.breaker.reset()
             self.wake_sync.set()
@@ -267,8 +316,12 @@ class GateApp:
             errors = {where: exc for where, (exc, _until) in self._errors.items()}
         warning = bool(self.store.get_meta("clock_warning"))
         skew = self.store.get_meta("clock_skew_s")
+        lan = self.lan.status() if self.lan is not None else None
+        mode = "online"
+        if self.breaker.is_open:
+            mode = "lan" if lan is not None and lan.leader is not None else "offline"
         return GateState(
-            mode="offline" if self.breaker.is_open else "online",
+            mode=mode,
             queued=self.store.queued_count(),
             gate=self.gate.name if self.gate else self.settings.gate,
             clock_warning=warning,
@@ -277,6 +330,7 @@ class GateApp:
             set_aside=self.store.set_aside_count(),
             clock_note=skew_words(float(skew)) if warning and skew is not None else None,
             errors=errors,
+            lan=lan,
         )
 
     def search_names(self, query: str, timeout_s: float = 2.0) -> list[dict[str, Any]]:

@@ -144,4 +144,7 @@ def enrol_from(spec: str, data_dir: Path, timeout_s: float = math.inf) -> Enrolm
         source.stop()
     validate(found)
     SavedSettings(data_dir).save(found)
+    from .lan.wire import DeviceKey
+
+    DeviceKey.load_or_make(data_dir)  # this device's own LAN key, made once, here
     return found

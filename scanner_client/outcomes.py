@@ -67,6 +67,8 @@ class GateVerdict:
     badge_number: str | None = None  # printed on the badge: what a deny shows instead of a name
     typed_number: bool = False  # a badge number typed by staff, not a scanned code
     set_aside: bool = False  # the server refuses this scan: kept on the gate, not retried
+    degraded: bool = False  # in a LAN group, but no leader answered: decided alone
+    lan_seq: int | None = None  # the LAN leader's order of the presence change
 
     @property
     def admitted(self) -> bool:
@@ -86,6 +88,10 @@ class GateVerdict:
             out["message"] = self.message
         if self.set_aside:
             out["set_aside"] = True
+        if self.degraded:
+            out["degraded"] = True
+        if self.lan_seq is not None:
+            out["lan_seq"] = self.lan_seq
         return out
 
 

@@ -103,6 +103,8 @@ class FrameSource:
                 self._cond.notify_all()
 
     def _open(self) -> Iterator[SourceItem]:
+        if self.spec == "codes:-":
+            return _stdin_codes()  # lines as they are typed (tests drive a gate through it)
         if self.spec.startswith("codes:"):
             path = Path(self.spec[len("codes:") :])
             if not path.is_file():
@@ -126,6 +128,15 @@ def _codes(path: Path) -> Iterator[SourceItem]:
             text = line.strip()
             if text:
                 yield SourceItem(i, float(i), text=text, presentation=True)
+
+
+def _stdin_codes() -> Iterator[SourceItem]:
+    import sys
+
+    for i, line in enumerate(sys.stdin):
+        text = line.strip()
+        if text:
+            yield SourceItem(i, float(i), text=text, presentation=True)
 
 
 def _images(folder: Path) -> Iterator[SourceItem]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from shared import Direction, Reason, Verdict, mask_of
-from shared.schemas import BadgeRecord, ScanIn
+from shared.schemas import BadgeRecord, PresenceRecord, ScanIn, ScanMode
 
 from .outcomes import PresenceChange
 
@@ -69,13 +69,16 @@ class QueuedScan:
     scanned_at: dt.datetime  # aware (UTC): the server refuses a naive time
     offline_verdict: Verdict
     offline_reason: Reason
+    mode: ScanMode = "offline"  # lan: a LAN leader ordered it; degraded: alone in a group
+    lan_seq: int | None = None
 
     def as_scan_in(self) -> ScanIn:
         """The upload body, checked by the shared schema (ValidationError if it never
         could be sent as it is)."""
         return ScanIn(scan_id=uuid.UUID(self.scan_id), code=self.code, gate=self.gate,
                       direction=self.direction, scanned_at=self.scanned_at,
-                      offline_verdict=self.offline_verdict, offline_reason=self.offline_reason)
+                      offline_verdict=self.offline_verdict, offline_reason=self.offline_reason,
+                      mode=self.mode, lan_seq=self.lan_seq)
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> QueuedScan:
@@ -83,7 +86,7 @@ class QueuedScan:
         if scanned_at.tzinfo is None:  # rows queued by an older gate version: UTC then too
             scanned_at = scanned_at.replace(tzinfo=dt.UTC)
         return cls(row[0], row[1], row[2], Direction(row[3]), scanned_at, Verdict(row[5]),
-                   Reason(row[6]))
+                   Reason(row[6]), row[7], row[8])
 
 
 class GateStore:
@@ -106,6 +109,9 @@ class GateStore:
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(outbox)")}
         if "set_aside_why" not in columns:  # a data dir from before set-aside scans
             self._db.execute("ALTER TABLE outbox ADD COLUMN set_aside_why TEXT")
+        if "mode" not in columns:  # before LAN groups: every queued scan was decided alone
+            self._db.execute("ALTER TABLE outbox ADD COLUMN mode TEXT NOT NULL DEFAULT 'offline'")
+            self._db.execute("ALTER TABLE outbox ADD COLUMN lan_seq INTEGER")
         path.chmod(0o600)
 
     def close(self) -> None:
@@ -190,6 +196,29 @@ class GateStore:
             ).fetchone()
         return bool(row and row[0])
 
+    def apply_presence(self, changes: Iterable[PresenceChange]) -> None:
+        """Presence changes ordered by the LAN leader: each lands unless this log already
+        holds a later change of the same badge and zone."""
+        with self._tx() as db:
+            for c in changes:
+                db.execute(
+                    "INSERT INTO presence VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (badge_id, zone_slot) DO UPDATE SET day=excluded.day,"
+                    " inside=excluded.inside, at=excluded.at WHERE presence.at < excluded.at",
+                    (c.badge_id, c.zone_slot, c.day.isoformat(), int(c.inside), _ts(c.at)))
+
+    def replace_zone_presence(self, zone_slot: int, records: list[PresenceRecord],
+                              day: dt.date, server_time: dt.datetime) -> None:
+        """The server's view of who is inside this gate's zone (the sync feed, after this
+        gate's outbox went up): it replaces what this log knew up to the server's time."""
+        with self._tx() as db:
+            db.execute("DELETE FROM presence WHERE zone_slot=? AND at<=?",
+                       (zone_slot, _ts(server_time)))
+            db.executemany(
+                "INSERT OR IGNORE INTO presence VALUES (?, ?, ?, ?, ?)",
+                [(r.badge_id, r.zone_slot, day.isoformat(), int(r.inside), _ts(r.since))
+                 for r in records if r.zone_slot == zone_slot])
+
     # --- outbox ---------------------------------------------------------------------
 
     def record_verdict(
@@ -205,11 +234,12 @@ class GateStore:
             if scan is not None:
                 db.execute(
                     "INSERT OR IGNORE INTO outbox (scan_id, code, gate, direction, scanned_at,"
-                    " state, offline_verdict, offline_reason, set_aside_why)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " state, offline_verdict, offline_reason, set_aside_why, mode, lan_seq)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (scan.scan_id, scan.code, scan.gate, scan.direction.value,
                      scan.scanned_at.isoformat(), SET_ASIDE if set_aside_why else QUEUED,
-                     scan.offline_verdict.value, scan.offline_reason.value, set_aside_why),
+                     scan.offline_verdict.value, scan.offline_reason.value, set_aside_why,
+                     scan.mode, scan.lan_seq),
                 )
                 if set_aside_why:
                     _bump(db, "set_aside", 1)
@@ -218,13 +248,13 @@ class GateStore:
             if presence is not None:
                 db.execute("INSERT OR REPLACE INTO presence VALUES (?, ?, ?, ?, ?)",
                            (presence.badge_id, presence.zone_slot, presence.day.isoformat(),
-                            int(presence.inside), presence.at.isoformat()))
+                            int(presence.inside), _ts(presence.at)))
 
     def queued(self, limit: int) -> list[QueuedScan]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT scan_id, code, gate, direction, scanned_at, offline_verdict, offline_reason"
-                " FROM outbox WHERE state=? ORDER BY seq LIMIT ?", (QUEUED, limit),
+                "SELECT scan_id, code, gate, direction, scanned_at, offline_verdict, offline_reason,"
+                " mode, lan_seq FROM outbox WHERE state=? ORDER BY seq LIMIT ?", (QUEUED, limit),
             ).fetchall()
         return [QueuedScan.from_row(r) for r in rows]
 
@@ -268,6 +298,13 @@ class GateStore:
     def counter(self, key: str) -> int:
         """A running total kept in meta ("uploaded", "online_scans", "set_aside")."""
         return int(self.get_meta(key) or 0)
+
+
+def _ts(moment: dt.datetime) -> str:
+    """Presence times as fixed-width UTC text, so SQLite compares them in time order."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 def _put_meta(db: sqlite3.Connection, key: str, value: Any) -> None:

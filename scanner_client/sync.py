@@ -16,9 +16,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from shared import event_day
 from shared.schemas import (
     GateOut,
     HeartbeatIn,
@@ -65,6 +67,9 @@ class SyncEngine:
         # The engine owns no threads, but the sync worker and the exit flush may both call
         # it: one upload at a time, or both would send (harmlessly, wastefully) the same rows.
         self._upload_lock = threading.Lock()
+        # A LAN gate asks the feed for its zone's presence and keeps its peers' keys.
+        self.lan_gate: tuple[str, int] | None = None  # (gate name, zone slot)
+        self.lan_public_key: str | None = None
 
     # --- setup ------------------------------------------------------------------------
 
@@ -173,10 +178,11 @@ class SyncEngine:
         pulled = size = 0
         while True:
             cursor = self.store.get_meta("cursor")
-            resp = self.client.request(
-                "GET", "/api/v1/sync", query={"cursor": cursor, "limit": page},
-                timeout_s=self._timeout(deadline),
-            )
+            query: dict[str, object] = {"cursor": cursor, "limit": page}
+            if self.lan_gate is not None:
+                query["gate"] = self.lan_gate[0]
+            resp = self.client.request("GET", "/api/v1/sync", query=query,
+                                       timeout_s=self._timeout(deadline))
             try:
                 feed = SyncOut.model_validate(resp.body)
             except ValidationError as exc:
@@ -186,16 +192,24 @@ class SyncEngine:
                                        feed.event.model_dump(mode="json"))
             pulled += len(feed.badges)
             size += resp.size
+            if self.lan_gate is not None:
+                self._keep_lan_view(feed, self.lan_gate[1])
             if not feed.more:
                 return pulled, size
 
-    def heartbeat(self, mode: Literal["online", "offline"], gate: str, timeout_s: float
+    def _keep_lan_view(self, feed: SyncOut, zone_slot: int) -> None:
+        self.store.set_meta("lan_devices", [d.model_dump() for d in feed.gate_devices])
+        if feed.presence is not None:
+            day = event_day(feed.server_time, ZoneInfo(feed.event.timezone))
+            self.store.replace_zone_presence(zone_slot, feed.presence, day, feed.server_time)
+
+    def heartbeat(self, mode: Literal["online", "offline", "lan"], gate: str, timeout_s: float
                   ) -> HeartbeatOut | None:
         """Report state (the true queued count); keep the server's measure of this
         laptop's clock. None when the token is not a device's (nothing to report to)."""
         last_sync = self.store.get_meta("last_sync_at")
         beat = HeartbeatIn(queued_scans=self.store.queued_count(), clock=self.clock(), mode=mode,
-                           gate=gate,
+                           gate=gate, lan_public_key=self.lan_public_key,
                            last_sync_at=dt.datetime.fromisoformat(last_sync) if last_sync else None)
         try:
             body = self.client.request("POST", "/api/v1/devices/heartbeat", body=beat,
@@ -210,6 +224,8 @@ class SyncEngine:
             raise ServerUnreachable("Bad answer", f"heartbeat: {exc}".splitlines()[0]) from exc
         self.store.set_meta("clock_warning", answer.clock_warning)
         self.store.set_meta("clock_skew_s", answer.clock_skew_s)
+        if answer.device_id is not None:
+            self.store.set_meta("device_id", answer.device_id)
         return answer
 
     def _timeout(self, deadline: float | None) -> float:

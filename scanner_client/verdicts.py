@@ -5,6 +5,7 @@ from its cache with the same shared policy)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import threading
 import time
@@ -168,9 +169,11 @@ class OfflineValidator:
         return event_day(now, tz)
 
     def decide(
-        self, scan_id: str, code: str, gate: GateSetup, now: dt.datetime
+        self, scan_id: str, code: str, gate: GateSetup, now: dt.datetime,
+        inside: bool | None = None,
     ) -> tuple[GateVerdict, PresenceChange | None]:
-        """The verdict and the presence change to store with it."""
+        """The verdict and the presence change to store with it. ``inside``: presence as
+        the LAN group's leader knows it, over this gate's own log."""
         today = self.today(now)
         typed = typed_badge_number(code)
         sealed: str | None = None
@@ -178,6 +181,8 @@ class OfflineValidator:
             claims, facts = self._typed_claims(typed, gate, today)
         else:
             claims, facts, sealed = self._code_claims(code, gate, today)
+        if inside is not None:
+            facts = dataclasses.replace(facts, inside=inside)
         decision: Decision = decide(
             claims, GateFacts(zone_slot=gate.zone_slot, direction=gate.direction),
             ZoneFacts(allow_reentry=gate.allow_reentry), facts, today,

@@ -54,16 +54,37 @@ class WorkerManager:
             Worker("typed entry", lambda: self._next_job(self._typed)),
             Worker("search", lambda: self._next_job(self._searches)),
         ]
+        if app.lan is not None:
+            from .lan.node import HEARTBEAT_S
+
+            self.workers += [Worker("lan receive", app.lan.node.receive_once),
+                             Worker("lan heartbeat", app.lan.tick, HEARTBEAT_S)]
 
     # --- lifecycle ------------------------------------------------------------------
 
     def start(self) -> WorkerManager:
         for worker in self.workers:
             self._spawn(worker)
+        discovery = self.app.lan.discovery if self.app.lan is not None else None
+        if discovery is not None:
+            def announce() -> object:
+                # Registering probes the network for a second or two: not on the caller's
+                # thread. zeroconf's own threads are stopped in stop().
+                try:
+                    discovery.start()
+                except OSError as exc:  # no multicast here: --peer still works
+                    raise ScannerError("No mDNS", str(exc)) from exc
+                return DONE
+
+            mdns = Worker("mdns", announce)
+            self.workers.append(mdns)
+            self._spawn(mdns)
         return self
 
     def stop(self, timeout_s: float = 2.0) -> None:
         self._stop.set()
+        if self.app.lan is not None and self.app.lan.discovery is not None:
+            self.app.lan.discovery.stop()
         for worker in self.workers:
             if worker.wake is not None:
                 worker.wake.set()

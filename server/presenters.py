@@ -105,6 +105,9 @@ def scan_out(result: ScanResult) -> ScanOut:
     )
 
 
+QUEUED_MODES = ("offline", "lan", "degraded")  # decided at the gate, uploaded later
+
+
 def scan_log_entries(rows: list[tuple[Scan, str, str, str | None, str | None]]) -> list[ScanLogEntry]:
     return [
         ScanLogEntry(
@@ -112,8 +115,9 @@ def scan_log_entries(rows: list[tuple[Scan, str, str, str | None, str | None]]) 
             mode=s.mode, gate=gate, zone=zone, direction=Direction(s.direction),  # type: ignore[arg-type]
             scanned_at=s.scanned_at, received_at=s.received_at, device=device,
             badge_id=s.badge_id, attendee_id=s.attendee_id, attendee_name=name, code=s.code,
-            offline_verdict=Verdict(s.verdict) if s.mode == "offline" else None,
-            offline_reason=Reason(s.reason) if s.mode == "offline" else None,
+            offline_verdict=Verdict(s.verdict) if s.mode in QUEUED_MODES else None,
+            offline_reason=Reason(s.reason) if s.mode in QUEUED_MODES else None,
+            lan_seq=s.lan_seq,
             conflict=s.conflict, server_reason=Reason(s.server_reason), actor=s.actor,
             note=s.note, annuls=uuid.UUID(s.annuls) if s.annuls else None,
         )

@@ -17,6 +17,9 @@ from .reasons import Reason, Verdict
 
 _STRICT = ConfigDict(extra="forbid")
 
+# How a gate decided a scan it uploads later (an online scan has no mode in its body).
+ScanMode = Literal["offline", "lan", "degraded"]
+
 
 class ErrorBody(BaseModel):
     code: str
@@ -44,6 +47,11 @@ class ScanIn(BaseModel):
     scanned_at: AwareDatetime | None = Field(default=None, description="with a UTC offset")
     offline_verdict: Verdict | None = None
     offline_reason: Reason | None = None
+    mode: ScanMode | None = Field(
+        default=None, description="how a gate decided a queued scan: alone (offline), with "
+        "its LAN group's leader (lan), or alone while its group had no leader (degraded)")
+    lan_seq: int | None = Field(default=None, ge=0, le=2**62,
+                                description="the LAN leader's sequence number of the scan")
 
     @model_validator(mode="after")
     def _verdict_with_reason(self) -> ScanIn:
@@ -95,7 +103,8 @@ class ScanLogEntry(BaseModel):
     scan_id: uuid.UUID
     verdict: Verdict
     reason: Reason
-    mode: Literal["online", "offline", "override", "system", "annul"]
+    mode: Literal["online", "offline", "override", "system", "annul", "lan", "degraded"]
+    lan_seq: int | None = None
     gate: str
     zone: str
     direction: Direction
@@ -295,14 +304,18 @@ class HeartbeatIn(BaseModel):
     queued_scans: int = Field(ge=0, le=1_000_000_000)
     last_sync_at: dt.datetime | None = None
     clock: dt.datetime
-    mode: Literal["online", "offline"] = "online"
+    mode: Literal["online", "offline", "lan"] = "online"
     gate: str | None = Field(default=None, max_length=120)
+    lan_public_key: str | None = Field(
+        default=None, min_length=44, max_length=44,
+        description="this device's raw Ed25519 LAN key, base64 (made at enrolment)")
 
 
 class HeartbeatOut(BaseModel):
     server_time: dt.datetime
     clock_skew_s: float
     clock_warning: bool
+    device_id: int | None = None
 
 
 # --- sync --------------------------------------------------------------------------
@@ -335,6 +348,23 @@ class EventOut(BaseModel):
     venue: str
 
 
+class GateDeviceKey(BaseModel):
+    """An active gate device's LAN key: peers sign their messages with it."""
+
+    device_id: int
+    name: str
+    public_key: str = Field(description="raw Ed25519 public key, base64")
+
+
+class PresenceRecord(BaseModel):
+    """Who is inside the asking gate's zone today, as the server sees it."""
+
+    badge_id: int
+    zone_slot: int
+    inside: bool
+    since: dt.datetime
+
+
 class SyncOut(BaseModel):
     event: EventOut
     server_time: dt.datetime
@@ -342,3 +372,6 @@ class SyncOut(BaseModel):
     badges: list[BadgeRecord]
     cursor: str
     more: bool
+    gate_devices: list[GateDeviceKey] = Field(default_factory=list)
+    presence: list[PresenceRecord] | None = Field(
+        default=None, description="on the last page, when the request names a gate")

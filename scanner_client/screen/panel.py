@@ -97,6 +97,8 @@ def render_verdict(verdict: Outcome | None, width: int, height: int) -> Image.Im
     small = f"{verdict.mode} · {verdict.latency_ms:.0f} ms"
     if verdict.set_aside:
         small = "set aside (server refuses this scan) · " + small
+    if verdict.degraded:
+        small = "decided alone: no LAN leader answered · " + small
     draw_text(draw, (width - measure(small, 16)[0] - 16, height - 30), small, 16, WHITE)
     return image
 
@@ -104,12 +106,11 @@ def render_verdict(verdict: Outcome | None, width: int, height: int) -> Image.Im
 def render_status(state: GateState, width: int, height: int = 56) -> Image.Image:
     """Two lines: the gate, its mode and its queues; below, what staff must act on (the
     clock, the last error), so neither can push the other off the screen."""
-    offline = state.mode == "offline"
-    image = blank(width, height, (120, 80, 0) if offline else (30, 30, 30))
+    offline = state.mode != "online"
+    image = blank(width, height, (120, 80, 0) if state.mode == "offline" else
+                  (0, 60, 110) if offline else (30, 30, 30))
     draw = ImageDraw.Draw(image)
-    left = f"Gate: {state.gate}   "
-    left += (f"OFFLINE – deciding from cache, {state.queued} scans waiting to upload"
-             if offline else f"ONLINE   queued: {state.queued}")
+    left = f"Gate: {state.gate}   " + link_words(state)
     if state.set_aside:
         left += f"   set aside (refused by the server): {state.set_aside}"
     notes = []
@@ -125,6 +126,19 @@ def render_status(state: GateState, width: int, height: int = 56) -> Image.Image
         text = " | ".join(notes)
         draw_text(draw, (16, 31), text, fit_size(text, width - 32, 17, minimum=11), (255, 220, 120))
     return image
+
+
+def link_words(state: GateState) -> str:
+    """Online; LAN (the leader's gate and how many gates are linked); or alone."""
+    if state.mode == "online":
+        return f"ONLINE   queued: {state.queued}"
+    waiting = f"{state.queued} scans waiting to upload"
+    if state.mode == "lan" and state.lan is not None:
+        return (f"LAN – leader: {state.lan.leader_gate or 'this gate'}, "
+                f"{state.lan.linked} gates linked, {waiting}")
+    if state.lan is not None:
+        return f"ALONE – no LAN leader, deciding from cache, {waiting}"
+    return f"OFFLINE – deciding from cache, {waiting}"
 
 
 def compose(camera: Image.Image | None, verdict: Outcome | None, state: GateState,

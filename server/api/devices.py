@@ -48,4 +48,5 @@ def post_heartbeat(who: Principal, body: HeartbeatIn) -> HeartbeatOut:
     event = setup.current_event()
     skew = devices.heartbeat(event, who.device, body)
     return HeartbeatOut(server_time=utcnow(), clock_skew_s=skew,
-                        clock_warning=abs(skew) > devices.CLOCK_WARNING_S)
+                        clock_warning=abs(skew) > devices.CLOCK_WARNING_S,
+                        device_id=who.device.id)

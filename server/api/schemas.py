@@ -115,6 +115,8 @@ class LevelList(BaseModel):
 class SyncQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=60)
     limit: int = Field(default=sync.DEFAULT_PAGE, ge=1, le=sync.MAX_PAGE)
+    gate: str | None = Field(default=None, max_length=120,
+                             description="a LAN gate's own gate: its zone's presence comes along")
 
 
 class DeviceList(BaseModel):

@@ -20,7 +20,7 @@ bp = Blueprint("sync", __name__)
           summary="Keys and badge records changed since the cursor")
 def get_sync(who: Principal, query: SyncQuery) -> SyncOut:
     event = setup.current_event()
-    out = sync.feed(event, query.cursor, query.limit)
+    out = sync.feed(event, query.cursor, query.limit, gate=query.gate)
     if who.device is not None and not out.more:
         devices.mark_synced(who.device)
     return out

@@ -39,7 +39,9 @@ class Scan(db.Model):  # type: ignore[name-defined,misc]
     verdict: Mapped[str] = mapped_column(String(5))
     reason: Mapped[str] = mapped_column(String(24))
     server_reason: Mapped[str] = mapped_column(String(24))
-    mode: Mapped[str] = mapped_column(String(8))  # online | offline | override
+    # online | offline | override | lan (a LAN leader ordered it) | degraded (alone in a group)
+    mode: Mapped[str] = mapped_column(String(8))
+    lan_seq: Mapped[int | None] = mapped_column(BigInteger)  # the LAN leader's order
     scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     conflict: Mapped[str | None] = mapped_column(String(40))

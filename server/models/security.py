@@ -45,6 +45,8 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     clock_skew_s: Mapped[float | None] = mapped_column(Float)
     mode: Mapped[str | None] = mapped_column(String(10))
     reported_gate_id: Mapped[int | None] = mapped_column(ForeignKey("gates.id"))
+    # The device's own Ed25519 key for signing LAN messages to its peer gates (base64).
+    lan_public_key: Mapped[str | None] = mapped_column(String(44))
 
     gate: Mapped[Gate | None] = relationship(foreign_keys=[gate_id], lazy="joined")
 

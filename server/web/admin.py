@@ -15,6 +15,7 @@ from shared.schemas import ImportReport
 from ..access import ADMIN, actor, roles_required
 from ..errors import ValidationFailed
 from ..services.accounts import devices, login, users
+from ..services.entry import scanlog
 from ..services.event import setup
 from ..services.issuing import badges, keys
 from ..services.people import attendees
@@ -76,7 +77,8 @@ def issue_missing() -> Response:
 def device_list(created: tuple[str, str] | None = None) -> str:
     event = setup.current_event()
     return render_template("web/admin_devices.html", devices=devices.list_all(),
-                           gates=setup.list_gates(event), created=created)
+                           gates=setup.list_gates(event), created=created,
+                           lan=scanlog.lan_counts(event))
 
 
 @bp.post("/devices")

@@ -21,8 +21,9 @@ MODES = ("pass", "refuse", "blackhole", "slow", "trickle", "flapping")
 
 
 class FaultProxy:
-    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+    def __init__(self, upstream_host: str, upstream_port: int, host: str = "127.0.0.1") -> None:
         self.upstream = (upstream_host, upstream_port)
+        self.host = host  # where it listens (a network-namespace test needs a bridge address)
         self.mode = "pass"
         self.delay_s = 0.5
         self.period_s = 1.0
@@ -33,14 +34,14 @@ class FaultProxy:
         self._epoch = time.monotonic()
         self._socks: list[socket.socket] = []
         probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         self.port = int(probe.getsockname()[1])
         probe.close()
         self._listen()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def set_mode(self, mode: str, **options: Any) -> None:
         if mode not in MODES:
@@ -73,7 +74,7 @@ class FaultProxy:
                 return
             sock = socket.socket()
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("127.0.0.1", self.port))
+            sock.bind((self.host, self.port))
             sock.listen(128)
             self._listener = sock
         threading.Thread(target=self._accept, args=(sock,), daemon=True).start()

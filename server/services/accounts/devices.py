@@ -78,6 +78,8 @@ def heartbeat(event: Event, device: ApiToken, beat: HeartbeatIn) -> float:
     device.last_sync_at = beat.last_sync_at
     device.clock_skew_s = (clock - now).total_seconds()
     device.mode = beat.mode
+    if beat.lan_public_key:
+        device.lan_public_key = beat.lan_public_key
     if beat.gate:
         device.reported_gate_id = setup.resolve_gate(event, beat.gate).id
     return device.clock_skew_s

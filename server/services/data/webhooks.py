@@ -47,7 +47,7 @@ from ..db import transactional
 EVENT_TYPES = ("scan.admitted", "scan.denied", "alert.raised")
 GAP_GRACE = dt.timedelta(seconds=30)
 PAGE = 1000
-_DERIVED_MODES = ("online", "offline", "override")
+_DERIVED_MODES = ("online", "offline", "override", "lan", "degraded")
 
 
 # --- subscriptions ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ in the same millisecond admit it once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -47,6 +48,7 @@ from .checkin_facts import (
     Holder,
     Locked,
     badge_facts,
+    lan_inside,
     lock_badge,
     move_presence,
     typed_number,
@@ -106,6 +108,11 @@ def _facts(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyR
         locked = None
     badge = (badge_facts(event, claims, locked, day, revoked_as_of)
              if isinstance(claims, BadgeClaims) else BadgeFacts())
+    if scan_in.mode == "lan" and scan_in.offline_reason is not None:
+        # A LAN leader ordered this scan against its group's presence log: judge it by
+        # that order, not by which gate's upload happened to arrive first.
+        badge = dataclasses.replace(badge, inside=lan_inside(
+            direction, Reason(scan_in.offline_reason), badge.inside))
     gate_facts = GateFacts(zone_slot=gate.zone.slot, direction=direction,
                            device_allowed=caller.bound_gate_id in (None, gate.id))
     zones = zone_facts(gate.zone, day, lock=direction is Direction.IN)
@@ -134,6 +141,7 @@ def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen,
         "reason": shown.reason.value,
         "server_reason": server.reason.value,
         "mode": mode,
+        "lan_seq": scan_in.lan_seq if scan_in.offline_verdict is not None else None,
         "scanned_at": scanned_at,
         "received_at": received_at,
         "conflict": conflict,
@@ -171,7 +179,8 @@ def _record_offline(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, r
     shown = Decision(Verdict(scan_in.offline_verdict), Reason(scan_in.offline_reason))
     disagrees = shown.admitted and not server.admitted and seen.direction is Direction.IN
     conflict = alerts.conflict_kind(server.reason) if disagrees else None
-    scan = _log(event, caller, gate, scan_in, seen, shown=shown, server=server, mode="offline",
+    scan = _log(event, caller, gate, scan_in, seen, shown=shown, server=server,
+                mode=scan_in.mode or "offline",
                 scanned_at=scanned_at, received_at=now, conflict=conflict)
     if shown.admitted and seen.locked is not None:
         move_presence(seen.locked, gate, seen.direction, seen.day, scanned_at)

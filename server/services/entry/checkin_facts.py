@@ -19,6 +19,7 @@ from shared import (
     BadgeClaims,
     BadgeFacts,
     Direction,
+    Reason,
     ZoneFacts,
     days_of,
     parse_badge_number,
@@ -146,6 +147,16 @@ def zone_facts(zone: Zone, day: dt.date, lock: bool) -> ZoneFacts:
             db.session.execute(select(Zone.id).where(Zone.id == zone.id).with_for_update())
         occupancy = setup.zone_occupancy(zone.id, day)
     return ZoneFacts(allow_reentry=zone.allow_reentry, capacity=zone.capacity, occupancy=occupancy)
+
+
+def lan_inside(direction: Direction, reason: Reason, otherwise: bool) -> bool:
+    """Whether the badge was inside when the LAN leader ordered the scan, read from the
+    reason the gate showed (presence is the one fact the leader adds to the decision)."""
+    if direction is Direction.OUT:
+        return reason is Reason.OK if reason in (Reason.OK, Reason.NOT_INSIDE) else otherwise
+    if reason is Reason.ALREADY_INSIDE:
+        return True
+    return False if reason is Reason.OK else otherwise
 
 
 def move_presence(locked: Locked, gate: Gate, direction: Direction, day: dt.date,

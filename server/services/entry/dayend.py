@@ -91,7 +91,7 @@ def _annul(event: Event, device: ApiToken | None, scan_id: str, now: dt.datetime
         raise NotFound(f"no scan {scan_id}")
     if device is None or original.device_id != device.id:
         raise Forbidden("only the device that recorded a scan may annul it")
-    if original.verdict != "admit" or original.mode not in ("online", "offline"):
+    if original.verdict != "admit" or original.mode not in ("online", "offline", "lan", "degraded"):
         raise Conflict("only an admit can be annulled", code="not_annullable")
     if db.session.scalar(select(Scan.id).where(Scan.annuls == original.scan_id)) is not None:
         raise Conflict("this scan is annulled already", code="already_annulled")

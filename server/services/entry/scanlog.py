@@ -6,7 +6,7 @@ import base64
 import binascii
 import datetime as dt
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from ...errors import ValidationFailed
 from ...extensions import db
@@ -68,3 +68,19 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     if not 0 < parsed < 2**63:
         raise ValidationFailed(f"bad cursor {cursor!r}", code="bad_cursor")
     return at, parsed
+
+
+def lan_counts(event: Event) -> dict[int, tuple[int, int]]:
+    """Per gate device, the scans it decided in a LAN group while the server was away:
+    (ordered by a leader, decided alone with no leader answering = degraded)."""
+    rows = db.session.execute(
+        select(Scan.device_id, Scan.mode, func.count())
+        .where(Scan.event_id == event.id, Scan.mode.in_(("lan", "degraded")),
+               Scan.device_id.is_not(None))
+        .group_by(Scan.device_id, Scan.mode)
+    ).all()
+    counts: dict[int, tuple[int, int]] = {}
+    for device_id, mode, n in rows:
+        lan, degraded = counts.get(device_id, (0, 0))
+        counts[device_id] = (lan + n, degraded) if mode == "lan" else (lan, degraded + n)
+    return counts

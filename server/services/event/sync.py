@@ -17,11 +17,18 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select, update
 
 from shared import day_offsets_of, format_badge_number, slots_of
-from shared.schemas import BadgeRecord, EventOut, KeyOut, SyncOut
+from shared.schemas import (
+    BadgeRecord,
+    EventOut,
+    GateDeviceKey,
+    KeyOut,
+    PresenceRecord,
+    SyncOut,
+)
 
 from ...errors import ValidationFailed
 from ...extensions import db
-from ...models import Badge, Event, SigningKeyRecord, SyncState, utcnow
+from ...models import ApiToken, Badge, Event, Presence, SigningKeyRecord, SyncState, utcnow
 from ..db import transactional
 from . import setup
 
@@ -73,7 +80,8 @@ def _days(mask: int, event: Event) -> list[dt.date]:
     return setup.offsets_to_dates(event, day_offsets_of(mask))
 
 
-def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> SyncOut:
+def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE, gate: str | None = None
+         ) -> SyncOut:
     version, last_id = parse_cursor(cursor)
     limit = max(1, min(limit, MAX_PAGE))
     rows = db.session.execute(
@@ -113,14 +121,43 @@ def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> SyncOut
             SigningKeyRecord.event_id == event.id, SigningKeyRecord.retired_at.is_(None)
         )
     ).all()
+    now = utcnow()
     return SyncOut(
         event=event_out(event),
-        server_time=utcnow(),
+        server_time=now,
         keys=[KeyOut(key_id=k, public_key=base64.b64encode(bytes(p)).decode()) for k, p in keys],
         badges=records,
         cursor=f"{version}.{last_id}",
         more=more,
+        gate_devices=gate_devices(),
+        presence=zone_presence(event, gate, now) if gate and not more else None,
     )
+
+
+def gate_devices() -> list[GateDeviceKey]:
+    """The LAN keys of active gate devices: a peer not listed here is not listened to."""
+    rows = db.session.execute(
+        select(ApiToken.id, ApiToken.name, ApiToken.lan_public_key).where(
+            ApiToken.role == "gate", ApiToken.revoked_at.is_(None),
+            ApiToken.lan_public_key.is_not(None))
+        .order_by(ApiToken.id)
+    ).all()
+    return [GateDeviceKey(device_id=r.id, name=r.name, public_key=r.lan_public_key) for r in rows]
+
+
+def zone_presence(event: Event, gate_ref: str, now: dt.datetime) -> list[PresenceRecord]:
+    """Who is inside the gate's zone today (badge ids and times only, nothing personal):
+    a LAN group that loses the server starts from this."""
+    gate = setup.resolve_gate(event, gate_ref)
+    rows = db.session.execute(
+        select(Badge.id, Presence.since)
+        .select_from(Presence)
+        .join(Badge, Badge.attendee_id == Presence.attendee_id)
+        .where(Presence.zone_id == gate.zone_id, Presence.inside.is_(True),
+               Presence.day == setup.today(event, now), Badge.event_id == event.id)
+    ).all()
+    return [PresenceRecord(badge_id=r.id, zone_slot=gate.zone.slot, inside=True, since=r.since)
+            for r in rows]
 
 
 def _erased_record(badge_id: int, revision: int) -> BadgeRecord:

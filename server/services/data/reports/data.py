@@ -21,7 +21,7 @@ from ...event import setup
 
 BUCKET_S = 900  # 15 minutes
 STAY_BUCKET_MIN = 30
-_COUNTED = ("online", "offline", "override", "system")
+_COUNTED = ("online", "offline", "override", "system", "lan", "degraded")
 
 
 @dataclass
@@ -145,12 +145,14 @@ def _no_shows(data: ReportData, event: Event) -> None:
 
 
 def _gates(data: ReportData, event: Event) -> None:
-    offline = func.sum(case((Scan.mode == "offline", 1), else_=0))
+    # Decided at the gate while the server was away: alone, or in a LAN group.
+    offline = func.sum(case((Scan.mode.in_(("offline", "lan", "degraded")), 1), else_=0))
     conflicts = func.sum(case((Scan.conflict.is_not(None), 1), else_=0))
     rows = db.session.execute(
         select(Gate.name, func.count(), offline, conflicts)
         .join(Gate, Gate.id == Scan.gate_id)
-        .where(Scan.event_id == event.id, Scan.mode.in_(("online", "offline")))
+        .where(Scan.event_id == event.id,
+               Scan.mode.in_(("online", "offline", "lan", "degraded")))
         .group_by(Gate.name).order_by(Gate.name)).all()
     data.gates = [{"gate": g, "scans": int(n), "offline": int(o or 0), "conflicts": int(c or 0),
                    "offline_share": (int(o or 0) / int(n)) if n else 0.0} for g, n, o, c in rows]
