@@ -7,7 +7,7 @@ import datetime as dt
 import click
 from flask import Flask, current_app
 
-from . import jobs_seam
+from . import worker
 from .models import utcnow
 
 
@@ -33,6 +33,6 @@ def register(app: Flask) -> None:
     @click.option("--now", default=None, help="ISO time to act at (default: now)")
     def run_jobs_cmd(now: str | None) -> None:
         """Run the scheduled jobs that are due once (the server's worker does this itself)."""
-        done = jobs_seam.scheduled_tick(current_app._get_current_object(),  # type: ignore[attr-defined]
-                                        _moment(now))
+        done = worker.scheduled_tick(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                     _moment(now))
         click.echo(" ".join(f"{k}={v}" for k, v in done.items()))

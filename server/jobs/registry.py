@@ -21,7 +21,7 @@ from ..errors import AdmitError, NotFound
 JobFunction = Callable[["JobContext"], "dict[str, Any] | None"]
 JOBS: dict[str, JobFunction] = {}
 # Modules whose import registers jobs; the runner imports them before looking a name up.
-JOB_MODULES = ("server.jobs.badges",)
+JOB_MODULES = ("server.jobs.badges", "server.jobs.reports")
 
 
 class JobFailed(AdmitError):

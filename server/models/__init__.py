@@ -1,7 +1,7 @@
 """SQLAlchemy models; Alembic migrations under server/migrations follow them."""
 
 from .event import AccessLevel, Event, Gate, GateName, Zone, level_zones
-from .jobs import CacheVersion, JobRecord
+from .jobs import CacheVersion, JobOutput, JobRecord
 from .people import Attendee, Badge, Presence, utcnow
 from .scans import Alert, Scan
 from .security import ROLES, ApiToken, AuditEntry, SigningKeyRecord, SyncState, User
@@ -19,6 +19,7 @@ __all__ = [
     "Event",
     "Gate",
     "GateName",
+    "JobOutput",
     "JobRecord",
     "Presence",
     "Scan",
