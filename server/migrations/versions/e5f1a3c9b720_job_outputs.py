@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e5f1a3c9b720"
-down_revision = "c7a1e5d0f210"
+down_revision = "c4a1d2e3f5b6"
 branch_labels = None
 depends_on = None
 
