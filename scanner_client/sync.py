@@ -23,6 +23,7 @@ from shared.schemas import (
     GateOut,
     HeartbeatIn,
     HeartbeatOut,
+    PackedSyncOut,
     ScanBatchIn,
     ScanBatchOut,
     ScanIn,
@@ -174,16 +175,21 @@ class SyncEngine:
         while True:
             cursor = self.store.get_meta("cursor")
             resp = self.client.request(
-                "GET", "/api/v1/sync", query={"cursor": cursor, "limit": page},
+                "GET", "/api/v1/sync", query={"cursor": cursor, "limit": page, "format": 2},
                 timeout_s=self._timeout(deadline),
             )
+            # A server from before format 2 ignores the parameter and answers format 1.
+            packed = isinstance(resp.body, dict) and resp.body.get("format") == 2
             try:
-                feed = SyncOut.model_validate(resp.body)
+                feed = (PackedSyncOut if packed else SyncOut).model_validate(resp.body)
             except ValidationError as exc:
                 raise ServerUnreachable("Bad answer", f"sync feed: {exc}".splitlines()[0]) from exc
             keys = [(k.key_id, k.public_key) for k in feed.keys]
-            self.store.apply_sync_page(keys, feed.badges, feed.cursor,
-                                       feed.event.model_dump(mode="json"))
+            event = feed.event.model_dump(mode="json")
+            if isinstance(feed, PackedSyncOut):
+                self.store.apply_packed_page(keys, feed.badges, feed.cursor, event)
+            else:
+                self.store.apply_sync_page(keys, feed.badges, feed.cursor, event)
             pulled += len(feed.badges)
             size += resp.size
             if not feed.more:

@@ -6,7 +6,14 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from shared import MAX_ID
-from shared.schemas import AccessLevelOut, DeviceOut, GateOut, PresenceOut, ZoneOut
+from shared.schemas import (
+    SYNC_FORMATS,
+    AccessLevelOut,
+    DeviceOut,
+    GateOut,
+    PresenceOut,
+    ZoneOut,
+)
 
 from ..services.event import sync
 
@@ -112,6 +119,8 @@ class LevelList(BaseModel):
 class SyncQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=60)
     limit: int = Field(default=sync.DEFAULT_PAGE, ge=1, le=sync.MAX_PAGE)
+    format: int = Field(default=1, ge=min(SYNC_FORMATS), le=max(SYNC_FORMATS),
+                        description="1: SyncOut; 2: badges as arrays (PackedSyncOut)")
 
 
 class DeviceList(BaseModel):

@@ -13,11 +13,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import or_, select, update
+import orjson
+from sqlalchemy import Row, or_, select, update
 
 from shared import day_offsets_of, format_badge_number, slots_of
-from shared.schemas import BadgeRecord, EventOut, KeyOut, SyncOut
+from shared.schemas import BadgeRecord, EventOut, KeyOut, PackedSyncOut, SyncOut
 
 from ...errors import ValidationFailed
 from ...extensions import db
@@ -73,7 +75,8 @@ def _days(mask: int, event: Event) -> list[dt.date]:
     return setup.offsets_to_dates(event, day_offsets_of(mask))
 
 
-def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> SyncOut:
+def _page(event: Event, cursor: str | None, limit: int) -> tuple[list[Row[Any]], bool, str]:
+    """One page of badge rows after the cursor, whether more follow, and the next cursor."""
     version, last_id = parse_cursor(cursor)
     limit = max(1, min(limit, MAX_PAGE))
     rows = db.session.execute(
@@ -93,6 +96,23 @@ def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> SyncOut
     ).all()
     more = len(rows) > limit
     rows = rows[:limit]
+    if rows:
+        version, last_id = rows[-1].sync_version, rows[-1].id
+    return rows, more, f"{version}.{last_id}"
+
+
+def _keys(event: Event) -> list[KeyOut]:
+    keys = db.session.execute(
+        select(SigningKeyRecord.key_id, SigningKeyRecord.public_key).where(
+            SigningKeyRecord.event_id == event.id, SigningKeyRecord.retired_at.is_(None)
+        )
+    ).all()
+    return [KeyOut(key_id=k, public_key=base64.b64encode(bytes(p)).decode()) for k, p in keys]
+
+
+def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> SyncOut:
+    """Format 1: a record object per badge."""
+    rows, more, next_cursor = _page(event, cursor, limit)
     records = [
         BadgeRecord(
             badge_id=r.id,
@@ -105,21 +125,21 @@ def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> SyncOut
         )
         for r in rows
     ]
-    if rows:
-        version, last_id = rows[-1].sync_version, rows[-1].id
-    keys = db.session.execute(
-        select(SigningKeyRecord.key_id, SigningKeyRecord.public_key).where(
-            SigningKeyRecord.event_id == event.id, SigningKeyRecord.retired_at.is_(None)
-        )
-    ).all()
-    return SyncOut(
-        event=event_out(event),
-        server_time=utcnow(),
-        keys=[KeyOut(key_id=k, public_key=base64.b64encode(bytes(p)).decode()) for k, p in keys],
-        badges=records,
-        cursor=f"{version}.{last_id}",
-        more=more,
-    )
+    return SyncOut(event=event_out(event), server_time=utcnow(), keys=_keys(event),
+                   badges=records, cursor=next_cursor, more=more)
+
+
+def feed_packed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> tuple[bytes, bool]:
+    """Format 2 (``shared.schemas.PackedSyncOut``) as JSON bytes, and whether more follow.
+
+    Written straight from the rows with orjson: at 20,000 records a page, a pydantic
+    model per record cost more than the query."""
+    rows, more, next_cursor = _page(event, cursor, limit)
+    head = PackedSyncOut(event=event_out(event), server_time=utcnow(), keys=_keys(event),
+                         badges=[], cursor=next_cursor, more=more).model_dump(mode="json")
+    head["badges"] = [(r.id, r.revision, int(r.status != "active"), r.zone_mask, r.day_mask,
+                       r.sealed) for r in rows]
+    return orjson.dumps(head), more
 
 
 def event_out(event: Event) -> EventOut:
