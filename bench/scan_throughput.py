@@ -2,6 +2,7 @@
 
     python bench/scan_throughput.py [--db sqlite,postgres] [--clients 1,16,64]
                                     [--client wrk|python] [--seconds 8] [--scans 1500]
+                                    [--gate NAME]
 
 For each database and client count: distinct badges (admitted) and repeats of badges
 already inside (denied). The default load generator is wrk (C, closed loop, one
@@ -103,7 +104,11 @@ def main() -> None:
                         default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--seconds", type=int, default=8, help="per wrk run")
     parser.add_argument("--scans", type=int, default=1500, help="per python run")
+    parser.add_argument("--gate", default=GATE,
+                        help="e.g. 'Opening Ceremony Hall Entrance': a zone with a capacity")
     args = parser.parse_args()
+    global GATE
+    GATE = args.gate
     client_counts = [int(c) for c in args.clients.split(",")]
     # distinct runs need a fresh badge per request: ~400/s at most here, with margin
     per_run = args.seconds * 600 if args.client == "wrk" else args.scans

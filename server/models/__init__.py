@@ -1,7 +1,7 @@
 """SQLAlchemy models; Alembic migrations under server/migrations follow them."""
 
 from .event import AccessLevel, Event, Gate, Zone, level_zones
-from .people import Attendee, Badge, Presence, utcnow
+from .people import Attendee, Badge, Presence, ZoneOccupancy, utcnow
 from .scans import Alert, Scan
 from .security import ROLES, ApiToken, AuditEntry, SigningKeyRecord, SyncState, User
 
@@ -21,6 +21,7 @@ __all__ = [
     "SyncState",
     "User",
     "Zone",
+    "ZoneOccupancy",
     "level_zones",
     "utcnow",
 ]

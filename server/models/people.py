@@ -94,3 +94,14 @@ class Presence(db.Model):  # type: ignore[name-defined,misc]
     day: Mapped[dt.date] = mapped_column(Date)
     since: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     gate_id: Mapped[int | None] = mapped_column(ForeignKey("gates.id"))
+
+
+class ZoneOccupancy(db.Model):  # type: ignore[name-defined,misc]
+    """People inside a zone with a capacity, per event day: kept by database triggers on
+    ``presence`` (migration a7c41e9d2b10), so every writer keeps it exact and a check-in
+    reads one row under lock instead of counting presence rows."""
+
+    __tablename__ = "zone_occupancy"
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    inside: Mapped[int] = mapped_column(Integer, default=0)

@@ -26,13 +26,13 @@ from shared import (
 )
 
 from ...extensions import db
-from ...models import AccessLevel, Attendee, Badge, Event, Gate, Presence, Zone
-from ..event import setup
+from ...models import AccessLevel, Attendee, Badge, Event, Gate, Presence, Zone, ZoneOccupancy
 
 _BADGE = Badge.__table__
 _ATTENDEE = Attendee.__table__
 _PRESENCE = Presence.__table__
 _LEVEL = AccessLevel.__table__
+_OCCUPANCY = ZoneOccupancy.__table__
 
 
 @dataclass(frozen=True)
@@ -140,11 +140,26 @@ def badge_facts(event: Event, claims: BadgeClaims, locked: Locked | None, day: d
 
 
 def zone_facts(zone: Zone, day: dt.date, lock: bool) -> ZoneFacts:
+    """The zone's rules and, for a zone with a capacity, how many are inside today: one
+    counter row kept exact by triggers on presence (migration a7c41e9d2b10).
+
+    An entry locks that row (serialising entries into a zone with a capacity, or two
+    could overfill it). On PostgreSQL an upsert that changes nothing does both at once:
+    it creates the day's row if none exists yet, locks it and returns its newest value
+    even when it waited; SQLite's write lock is held already."""
     occupancy = 0
     if zone.capacity is not None:
-        if lock:  # serialise entries into a zone with a capacity, or two could overfill it
-            db.session.execute(select(Zone.id).where(Zone.id == zone.id).with_for_update())
-        occupancy = setup.zone_occupancy(zone.id, day)
+        key = {"zone_id": zone.id, "day": day}
+        if lock and db.session.get_bind().dialect.name == "postgresql":
+            occupancy = db.session.execute(
+                pg_insert(_OCCUPANCY).values(**key, inside=0)
+                .on_conflict_do_update(index_elements=[_OCCUPANCY.c.zone_id, _OCCUPANCY.c.day],
+                                       set_={"inside": _OCCUPANCY.c.inside})
+                .returning(_OCCUPANCY.c.inside)).scalar_one()
+        else:
+            occupancy = db.session.scalar(
+                select(_OCCUPANCY.c.inside).where(_OCCUPANCY.c.zone_id == zone.id,
+                                                  _OCCUPANCY.c.day == day)) or 0
     return ZoneFacts(allow_reentry=zone.allow_reentry, capacity=zone.capacity, occupancy=occupancy)
 
 
