@@ -40,7 +40,7 @@ from ...extensions import db
 from ...models import ApiToken, Attendee, Event, Gate, Scan, utcnow
 from ..db import transactional
 from ..event import setup
-from ..issuing import keys
+from ..issuing import keycache
 from . import alerts
 from .checkin_facts import (
     BadgeState,
@@ -96,12 +96,13 @@ def _facts(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyR
     day = setup.today(event, at)
     claims: BadgeClaims | TokenError
     manual = False
-    try:
-        claims = verify_token(scan_in.code, ring)
-    except TokenError as exc:
-        typed = typed_number(event, scan_in.code)
-        claims, manual = (typed, True) if typed is not None else (exc, False)
+    claims, manual = _claims(event, scan_in.code, ring)
     locked = lock_badge(claims.badge_id, gate.zone_id) if isinstance(claims, BadgeClaims) else None
+    if locked is not None and not keycache.is_current(ring, locked.keys_version):
+        # The cached ring is older than the keys (one was added or retired): decide with
+        # the keys as they are now, still under the badge lock.
+        claims, manual = _claims(event, scan_in.code, keycache.reload(event))
+        locked = locked if isinstance(claims, BadgeClaims) else None
     if locked is not None and locked.event_id != event.id:
         locked = None
     badge = (badge_facts(event, claims, locked, day, revoked_as_of)
@@ -111,6 +112,19 @@ def _facts(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyR
     zones = zone_facts(gate.zone, day, lock=direction is Direction.IN)
     verdict = decide(claims, gate_facts, zones, badge, day)
     return _Seen(claims, manual, locked, direction, day), verdict
+
+
+def _claims(event: Event, code: str, ring: KeyRing) -> tuple[BadgeClaims | TokenError, bool]:
+    """What the code claims, and whether it was a badge number typed at the gate. A key
+    this process has not seen yet is looked up before ``unknown_key`` is believed."""
+    try:
+        return verify_token(code, ring), False
+    except TokenError as exc:
+        if exc.reason is Reason.UNKNOWN_KEY and not keycache.is_current(
+                ring, keycache.current_version(event)):
+            return _claims(event, code, keycache.reload(event))
+        typed = typed_number(event, code)
+        return (typed, True) if typed is not None else (exc, False)
 
 
 def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen, *,
@@ -209,7 +223,7 @@ def record_scan(
     The scan_id's uniqueness is enforced by the insert itself (no SELECT first): a
     repeated id fails the transaction, which rolls back, and the stored answer wins."""
     gate = gate or setup.resolve_gate(event, scan_in.gate)
-    ring = keys.keyring(event)
+    ring = keycache.ring(event)
     caller = Caller.of(device)
     moment = now or utcnow()
     for attempt in range(3):
@@ -233,7 +247,7 @@ def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> 
     now = utcnow()
     ordered = sorted(scans, key=lambda s: s.scanned_at or now)
     gates = {ref: setup.resolve_gate(event, ref) for ref in {s.gate for s in ordered}}
-    ring = keys.keyring(event)
+    ring = keycache.ring(event)
     caller = Caller.of(device)
     results: list[ScanResult] = []
     for start in range(0, len(ordered), BATCH_CHUNK):

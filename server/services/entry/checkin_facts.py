@@ -27,6 +27,8 @@ from shared import (
 
 from ...extensions import db
 from ...models import AccessLevel, Attendee, Badge, Event, Gate, Presence, Zone, ZoneOccupancy
+from ..issuing import keycache
+from ..issuing.keycache import KeysVersion
 
 _BADGE = Badge.__table__
 _ATTENDEE = Attendee.__table__
@@ -67,6 +69,7 @@ class Locked:
     inside: bool
     presence_day: dt.date | None
     presence_since: dt.datetime | None
+    keys_version: KeysVersion
 
 
 def lock_badge(badge_id: int, zone_id: int) -> Locked | None:
@@ -78,8 +81,9 @@ def lock_badge(badge_id: int, zone_id: int) -> Locked | None:
     still sees the snapshot from before the wait for every table but the locked one."""
     b = db.session.execute(
         select(_BADGE.c.id, _BADGE.c.revision, _BADGE.c.status, _BADGE.c.event_id,
-               _BADGE.c.zone_mask, _BADGE.c.day_mask, _BADGE.c.revoked_at, _BADGE.c.attendee_id)
-        .where(_BADGE.c.id == badge_id).with_for_update()
+               _BADGE.c.zone_mask, _BADGE.c.day_mask, _BADGE.c.revoked_at, _BADGE.c.attendee_id,
+               *keycache.version_columns(_BADGE.c.event_id))
+        .where(_BADGE.c.id == badge_id).with_for_update(of=_BADGE)
     ).first()
     if b is None:
         return None
@@ -97,7 +101,7 @@ def lock_badge(badge_id: int, zone_id: int) -> Locked | None:
         zone_mask=b.zone_mask, day_mask=b.day_mask, revoked_at=b.revoked_at,
         holder=Holder(b.attendee_id, a.name, a.organization, a.country, a.level),
         deleted=a.deleted_at is not None, inside=bool(a.inside), presence_day=a.day,
-        presence_since=a.since,
+        presence_since=a.since, keys_version=(int(b.keys_live), int(b.keys_top)),
     )
 
 
