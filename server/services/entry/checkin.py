@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shared import (
@@ -48,13 +48,13 @@ from .checkin_facts import (
     Locked,
     badge_facts,
     lock_badge,
-    move_presence,
+    presence_move,
     typed_number,
+    write_scan,
     zone_facts,
 )
 
 BATCH_CHUNK = 200
-_SCAN = Scan.__table__
 
 
 @dataclass
@@ -129,9 +129,12 @@ def _claims(event: Event, code: str, ring: KeyRing) -> tuple[BadgeClaims | Token
 
 def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen, *,
          shown: Decision, server: Decision, mode: str, scanned_at: dt.datetime,
-         received_at: dt.datetime, conflict: str | None) -> Scan:
-    """Step 3: append to the scan log (one Core INSERT; its unique scan_id makes a
-    repeated upload fail here, and the caller answers with the stored scan)."""
+         received_at: dt.datetime, conflict: str | None,
+         presence_at: dt.datetime | None = None) -> Scan:
+    """Step 3 and 4: append to the scan log and, when ``presence_at`` is given, move
+    presence, in one statement where the database allows (``write_scan``). The scan's
+    unique scan_id makes a repeated upload fail here, and the caller answers with the
+    stored scan."""
     claims, holder = seen.claims, seen.locked.holder if seen.locked else None
     row = {
         "scan_id": str(scan_in.scan_id),
@@ -153,7 +156,9 @@ def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen,
         "conflict": conflict,
         "note": "badge number typed at the gate" if seen.manual else None,
     }
-    db.session.execute(insert(_SCAN).values(**row))
+    moved = (presence_move(seen.locked, gate, seen.direction, seen.day, presence_at)
+             if presence_at is not None and seen.locked is not None else None)
+    write_scan(row, moved)
     return Scan(**row)  # transient: the answer is shaped from it, nothing reloads
 
 
@@ -169,9 +174,8 @@ def _decide_online(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ri
     """The online path: the server's clock and the server's verdict."""
     seen, verdict = _facts(event, caller, gate, scan_in, ring, now, revoked_as_of=None)
     scan = _log(event, caller, gate, scan_in, seen, shown=verdict, server=verdict, mode="online",
-                scanned_at=scan_in.scanned_at or now, received_at=now, conflict=None)
-    if verdict.admitted and seen.locked is not None:
-        move_presence(seen.locked, gate, seen.direction, seen.day, now)
+                scanned_at=scan_in.scanned_at or now, received_at=now, conflict=None,
+                presence_at=now if verdict.admitted else None)
     return _result(scan, gate, seen)
 
 
@@ -186,9 +190,8 @@ def _record_offline(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, r
     disagrees = shown.admitted and not server.admitted and seen.direction is Direction.IN
     conflict = alerts.conflict_kind(server.reason) if disagrees else None
     scan = _log(event, caller, gate, scan_in, seen, shown=shown, server=server, mode="offline",
-                scanned_at=scanned_at, received_at=now, conflict=conflict)
-    if shown.admitted and seen.locked is not None:
-        move_presence(seen.locked, gate, seen.direction, seen.day, scanned_at)
+                scanned_at=scanned_at, received_at=now, conflict=conflict,
+                presence_at=scanned_at if shown.admitted else None)
     if conflict:
         alerts.raise_for(event, scan, seen.locked.holder if seen.locked else None)
     return _result(scan, gate, seen)
