@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -65,6 +66,8 @@ class Badge(db.Model):  # type: ignore[name-defined,misc]
     """One badge per attendee; a reissue bumps ``revision`` and revokes older codes."""
 
     __tablename__ = "badges"
+    # The sync feed's order within an event: a page is one index range, not a sort.
+    __table_args__ = (Index("ix_badges_event_sync", "event_id", "sync_version", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id"), unique=True)

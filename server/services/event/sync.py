@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, or_, select, update
+from sqlalchemy import Row, select, tuple_, update
 
 from shared import day_offsets_of, format_badge_number, slots_of
 from shared.schemas import BadgeRecord, EventOut, KeyOut, PackedSyncOut, SyncOut
@@ -84,13 +84,8 @@ def _page(event: Event, cursor: str | None, limit: int) -> tuple[list[Row[Any]],
             Badge.id, Badge.revision, Badge.status, Badge.zone_mask, Badge.day_mask,
             Badge.sealed, Badge.sync_version,
         )
-        .where(
-            Badge.event_id == event.id,
-            or_(
-                Badge.sync_version > version,
-                (Badge.sync_version == version) & (Badge.id > last_id),
-            ),
-        )
+        .where(Badge.event_id == event.id,
+               tuple_(Badge.sync_version, Badge.id) > tuple_(version, last_id))
         .order_by(Badge.sync_version, Badge.id)
         .limit(limit + 1)
     ).all()
@@ -137,8 +132,8 @@ def feed_packed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> 
     rows, more, next_cursor = _page(event, cursor, limit)
     head = PackedSyncOut(event=event_out(event), server_time=utcnow(), keys=_keys(event),
                          badges=[], cursor=next_cursor, more=more).model_dump(mode="json")
-    head["badges"] = [(r.id, r.revision, int(r.status != "active"), r.zone_mask, r.day_mask,
-                       r.sealed) for r in rows]
+    head["badges"] = [(badge_id, revision, int(status != "active"), zone_mask, day_mask, sealed)
+                      for badge_id, revision, status, zone_mask, day_mask, sealed, _ in rows]
     return orjson.dumps(head), more
 
 
