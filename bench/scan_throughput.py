@@ -98,6 +98,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 def main() -> None:
+    global GATE  # run() and run_wrk() read it
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--clients", default="1,16,64")
@@ -111,7 +112,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker")
     parser.add_argument("--worker-class", default="gthread", help="gthread or sync")
     args = parser.parse_args()
-    global GATE
     GATE = args.gate
     server_env = {"GUNICORN_CMD_ARGS": f"--worker-class {args.worker_class}"}
     client_counts = [int(c) for c in args.clients.split(",")]
