@@ -6,7 +6,7 @@ from flask import Blueprint
 
 from shared.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
 
-from .. import presenters
+from .. import metrics, presenters
 from ..access import GATE, STAFF
 from ..services.entry import checkin, hotcache, scanlog
 from ..services.event import setup
@@ -21,7 +21,9 @@ bp = Blueprint("scans", __name__)
           summary="Decide one scan (idempotent by scan_id)")
 def post_scan(who: Principal, body: ScanIn) -> ScanOut:
     event, gate = hotcache.event_and_gate(body.gate)
-    return presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
+    out = presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
+    metrics.count_scan(out.verdict, out.reason)  # latency: observability's after_request
+    return out
 
 
 @endpoint(bp, "/scans/batch", "POST", roles=GATE, body=ScanBatchIn, response=ScanBatchOut,
@@ -29,7 +31,11 @@ def post_scan(who: Principal, body: ScanIn) -> ScanOut:
 def post_batch(who: Principal, body: ScanBatchIn) -> ScanBatchOut:
     event = setup.current_event()
     results = checkin.record_batch(event, who.device, body.scans)
-    return ScanBatchOut(results=[presenters.scan_out(r) for r in results])
+    out = ScanBatchOut(results=[presenters.scan_out(r) for r in results])
+    metrics.count_batch(len(body.scans))
+    for result in out.results:
+        metrics.count_scan(result.verdict, result.reason, "batch")
+    return out
 
 
 @endpoint(bp, "/scans", "GET", roles=STAFF, query=ScanLogQuery, response=ScanLog,

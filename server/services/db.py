@@ -128,7 +128,8 @@ def _attempt(session: Session, call: Callable[[], T], fresh: bool) -> T:
             session.commit()
             session.expire_all()
         try:
-            session.connection(execution_options={"sqlite_immediate": True})
+            if fresh:  # PostgreSQL's transaction already has its connection
+                session.connection(execution_options={"sqlite_immediate": True})
             result = call()
             session.commit()
             return result
