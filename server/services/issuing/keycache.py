@@ -32,7 +32,13 @@ class VersionedRing(KeyRing):
 
 
 _lock = threading.Lock()
-_rings: dict[int, VersionedRing] = {}
+# Keyed by database too: one process may serve several (the tests run SQLite and
+# PostgreSQL apps side by side), and event ids repeat across databases.
+_rings: dict[tuple[str, int], VersionedRing] = {}
+
+
+def _key(event: Event) -> tuple[str, int]:
+    return str(db.engine.url), event.id
 
 
 def version_columns(event_id: Any) -> tuple[ColumnElement[int], ColumnElement[int]]:
@@ -53,7 +59,7 @@ def current_version(event: Event) -> KeysVersion:
 def ring(event: Event) -> VersionedRing:
     """The cached ring (loaded on first use, or when the event's first day moved)."""
     with _lock:
-        cached = _rings.get(event.id)
+        cached = _rings.get(_key(event))
     if cached is None or cached.day_zero != event.start_date:
         cached = reload(event)
     return cached
@@ -65,7 +71,7 @@ def reload(event: Event) -> VersionedRing:
     loaded = VersionedRing(fresh, fresh.day_zero)
     loaded.version = version
     with _lock:
-        _rings[event.id] = loaded
+        _rings[_key(event)] = loaded
     return loaded
 
 
