@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from shared import Direction, Reason, Verdict, days_of, mask_of
-from shared.schemas import BadgeRecord, PackedBadge, ScanIn
+from shared.schemas import PACKED_ACTIVE, PACKED_ERASED, BadgeRecord, PackedBadge, ScanIn
 
 from .outcomes import PresenceChange
 
@@ -142,12 +142,14 @@ class GateStore:
     ) -> None:
         """Records and the cursor that follows them commit together: a crash between
         pages resumes from the last page fully stored, never past it."""
+        badges = list(badges)
         rows = [
             (b.badge_id, b.revision, int(b.revoked), mask_of(b.zone_slots),
              json.dumps([d.isoformat() for d in b.days]), b.sealed)
             for b in badges
         ]
-        self._apply_rows(keys, rows, cursor, event)
+        erased = [(b.badge_id,) for b in badges if b.erased]
+        self._apply_rows(keys, rows, erased, cursor, event)
 
     def apply_packed_page(
         self, keys: list[tuple[int, str]], badges: Iterable[PackedBadge], cursor: str,
@@ -157,23 +159,34 @@ class GateStore:
         (one JSON text per distinct mask, not per badge: most badges share a few)."""
         day_zero = dt.date.fromisoformat(event["start_date"])
         days: dict[int, str] = {}
-        rows = []
-        for badge_id, revision, revoked, zone_mask, day_mask, sealed in badges:
+        rows, erased = [], []
+        for badge_id, revision, status, zone_mask, day_mask, sealed in badges:
             text = days.get(day_mask)
             if text is None:
                 text = days[day_mask] = json.dumps(
                     [d.isoformat() for d in sorted(days_of(day_mask, day_zero))])
-            rows.append((badge_id, revision, int(revoked), zone_mask, text, sealed))
-        self._apply_rows(keys, rows, cursor, event)
+            rows.append((badge_id, revision, int(status != PACKED_ACTIVE), zone_mask, text, sealed))
+            if status == PACKED_ERASED:
+                erased.append((badge_id,))
+        self._apply_rows(keys, rows, erased, cursor, event)
 
-    def _apply_rows(self, keys: list[tuple[int, str]], rows: list[tuple[Any, ...]], cursor: str,
-                    event: dict[str, Any]) -> None:
+    def _apply_rows(self, keys: list[tuple[int, str]], rows: list[tuple[Any, ...]],
+                    erased: list[tuple[int]], cursor: str, event: dict[str, Any]) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM keys")  # the feed lists every valid key: retired ones go
             db.executemany("INSERT INTO keys VALUES (?, ?)", keys)
+            # An erased holder: the record is replaced by the feed's revoked tombstone (no
+            # sealed fields; the signed code must still be refused offline) and this
+            # gate's presence entries for the badge go.
             db.executemany("INSERT OR REPLACE INTO badges VALUES (?, ?, ?, ?, ?, ?)", rows)
+            db.executemany("DELETE FROM presence WHERE badge_id=?", erased)
             _put_meta(db, "cursor", cursor)
             _put_meta(db, "event", event)
+        if erased:
+            # secure_delete zeroed the old rows in the database file; the WAL may still
+            # hold copies of those pages until a checkpoint folds it back.
+            with self._lock:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def keys(self) -> list[tuple[int, str]]:
         with self._lock:

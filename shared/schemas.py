@@ -95,7 +95,7 @@ class ScanLogEntry(BaseModel):
     scan_id: uuid.UUID
     verdict: Verdict
     reason: Reason
-    mode: Literal["online", "offline", "override"]
+    mode: Literal["online", "offline", "override", "system", "annul"]
     gate: str
     zone: str
     direction: Direction
@@ -112,10 +112,13 @@ class ScanLogEntry(BaseModel):
     server_reason: Reason | None = None
     actor: str | None = Field(default=None, description="who, for an override")
     note: str | None = Field(default=None, description="why (override), or how (typed number)")
+    annuls: uuid.UUID | None = Field(default=None, description="an annul entry: the admit it takes back")
 
 
 class ScanLog(BaseModel):
     scans: list[ScanLogEntry]
+    next_cursor: str | None = Field(
+        default=None, description="pass as ?after= for the next (older) page; null at the end")
 
 
 # --- event setup -----------------------------------------------------------------
@@ -317,6 +320,7 @@ class BadgeRecord(BaseModel):
     zone_slots: list[int]
     days: list[dt.date]
     sealed: str | None = Field(description="name, organization, level; opens with the code")
+    erased: bool = Field(default=False, description="the holder was erased: forget the record")
 
 
 class EventOut(BaseModel):
@@ -345,9 +349,12 @@ class SyncOut(BaseModel):
 # for nothing gets what it always got; a gate that asks for a format the server does not
 # know gets a 422 naming the formats it does.
 SYNC_FORMATS = (1, 2)
-PACKED_FIELDS = ("badge_id", "revision", "revoked", "zone_mask", "day_mask", "sealed")
+PACKED_FIELDS = ("badge_id", "revision", "status", "zone_mask", "day_mask", "sealed")
+# status: active, revoked, or erased (format 1's ``erased``: a revoked tombstone with no
+# zones, days or sealed fields, and the gate forgets the badge's presence)
+PACKED_ACTIVE, PACKED_REVOKED, PACKED_ERASED = 0, 1, 2
 
-# [badge_id, revision, revoked (0 or 1), zone_mask, day_mask, sealed or null]
+# [badge_id, revision, status, zone_mask, day_mask, sealed or null]
 PackedBadge = tuple[int, int, int, int, int, str | None]
 
 

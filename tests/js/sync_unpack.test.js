@@ -10,21 +10,22 @@ const base = { event: { start_date: "2026-02-27" }, keys: [], cursor: "3.9", mor
 test("format 2 rows become format 1 records", () => {
   const page = unpackPage({
     ...base, format: 2,
-    fields: ["badge_id", "revision", "revoked", "zone_mask", "day_mask", "sealed"],
-    badges: [[7, 2, 0, 0b110, 0b101, "c2VhbGVk"], [9, 1, 1, 1, 0b101, null]],
+    fields: ["badge_id", "revision", "status", "zone_mask", "day_mask", "sealed"],
+    badges: [[7, 2, 0, 0b110, 0b101, "c2VhbGVk"], [9, 1, 1, 1, 0b101, null], [11, 3, 2, 0, 0, null]],
   });
   assert.deepEqual(page.badges, [
     { badge_id: 7, revision: 2, revoked: false, zone_slots: [1, 2],
       days: ["2026-02-27", "2026-03-01"], sealed: "c2VhbGVk" },
     { badge_id: 9, revision: 1, revoked: true, zone_slots: [0],
       days: ["2026-02-27", "2026-03-01"], sealed: null },
+    { badge_id: 11, revision: 3, revoked: true, zone_slots: [], days: [], sealed: null, erased: true },
   ]);
   assert.equal(page.cursor, "3.9");
 });
 
 test("the fields list, not a fixed order, places each item", () => {
   const page = unpackPage({
-    ...base, format: 2, fields: ["sealed", "day_mask", "zone_mask", "revoked", "revision", "badge_id"],
+    ...base, format: 2, fields: ["sealed", "day_mask", "zone_mask", "status", "revision", "badge_id"],
     badges: [[null, 1, 1, 0, 4, 5]],
   });
   assert.deepEqual(page.badges[0], { badge_id: 5, revision: 4, revoked: false, zone_slots: [0],

@@ -13,7 +13,7 @@ from scanner_client.store import GateStore
 from scanner_client.sync import SyncEngine
 from scanner_client.transport import DeadlineClient
 from shared import days_of, format_badge_number, open_record, slots_of
-from shared.schemas import PACKED_FIELDS, PackedSyncOut
+from shared.schemas import PACKED_ACTIVE, PACKED_ERASED, PACKED_FIELDS, PackedSyncOut
 from tests.support.factories import new_badge
 from tests.support.inproc import AppServer
 from tests.support.live import LiveServer
@@ -45,14 +45,14 @@ def test_format_2_carries_what_format_1_does(app_server: AppServer) -> None:
     for page in new:
         packed = PackedSyncOut.model_validate(page)
         assert packed.fields == list(PACKED_FIELDS)
-        for badge_id, revision, is_revoked, zone_mask, day_mask, sealed in packed.badges:
+        for badge_id, revision, status, zone_mask, day_mask, sealed in packed.badges:
             record = expected[badge_id]
             assert record == {
                 "badge_id": badge_id, "number": format_badge_number(badge_id),
-                "revision": revision, "revoked": bool(is_revoked),
+                "revision": revision, "revoked": status != PACKED_ACTIVE,
                 "zone_slots": sorted(slots_of(zone_mask)),
                 "days": [d.isoformat() for d in sorted(days_of(day_mask, start))],
-                "sealed": sealed,
+                "sealed": sealed, "erased": status == PACKED_ERASED,
             }
             seen += 1
     assert seen == len(expected) and expected[revoked.badge_id]["revoked"] is True

@@ -19,7 +19,16 @@ import orjson
 from sqlalchemy import Row, select, tuple_, update
 
 from shared import day_offsets_of, format_badge_number, slots_of
-from shared.schemas import BadgeRecord, EventOut, KeyOut, PackedSyncOut, SyncOut
+from shared.schemas import (
+    PACKED_ACTIVE,
+    PACKED_ERASED,
+    PACKED_REVOKED,
+    BadgeRecord,
+    EventOut,
+    KeyOut,
+    PackedSyncOut,
+    SyncOut,
+)
 
 from ...errors import ValidationFailed
 from ...extensions import db
@@ -118,6 +127,7 @@ def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> SyncOut
             days=_days(r.day_mask, event),
             sealed=r.sealed,
         )
+        if r.status != "erased" else _erased_record(r.id, r.revision)
         for r in rows
     ]
     return SyncOut(event=event_out(event), server_time=utcnow(), keys=_keys(event),
@@ -132,9 +142,19 @@ def feed_packed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> 
     rows, more, next_cursor = _page(event, cursor, limit)
     head = PackedSyncOut(event=event_out(event), server_time=utcnow(), keys=_keys(event),
                          badges=[], cursor=next_cursor, more=more).model_dump(mode="json")
-    head["badges"] = [(badge_id, revision, int(status != "active"), zone_mask, day_mask, sealed)
-                      for badge_id, revision, status, zone_mask, day_mask, sealed, _ in rows]
+    head["badges"] = [
+        (badge_id, revision, PACKED_ACTIVE if status == "active" else PACKED_REVOKED,
+         zone_mask, day_mask, sealed)
+        if status != "erased" else (badge_id, revision, PACKED_ERASED, 0, 0, None)
+        for badge_id, revision, status, zone_mask, day_mask, sealed, _ in rows]
     return orjson.dumps(head), more
+
+
+def _erased_record(badge_id: int, revision: int) -> BadgeRecord:
+    # Nothing personal and nothing to admit: the gate keeps a revoked tombstone only.
+    return BadgeRecord(badge_id=badge_id, number=format_badge_number(badge_id),
+                       revision=revision, revoked=True, zone_slots=[], days=[], sealed=None,
+                       erased=True)
 
 
 def event_out(event: Event) -> EventOut:

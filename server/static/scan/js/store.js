@@ -35,10 +35,13 @@ export function unpackPage(page) {
   const badges = page.badges.map((row) => {
     const dayMask = row[at.day_mask];
     if (!days.has(dayMask)) days.set(dayMask, daysOf(dayMask, dayZero));
-    return {
-      badge_id: row[at.badge_id], revision: row[at.revision], revoked: row[at.revoked] === 1,
+    const status = row[at.status]; // 0 active, 1 revoked, 2 erased (a revoked tombstone)
+    const record = {
+      badge_id: row[at.badge_id], revision: row[at.revision], revoked: status !== 0,
       zone_slots: slotsOf(row[at.zone_mask]), days: days.get(dayMask), sealed: row[at.sealed],
     };
+    if (status === 2) record.erased = true;
+    return record;
   });
   return { ...page, badges };
 }
