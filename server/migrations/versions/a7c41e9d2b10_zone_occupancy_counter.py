@@ -12,7 +12,7 @@ overrides, anything later) keeps it exact, in the writer's own transaction:
 - a zone's capacity changing recounts that zone from its presence rows.
 
 Revision ID: a7c41e9d2b10
-Revises: c7a2d9e4f310
+Revises: d4e8b0c2a7f3
 Create Date: 2026-11-30 19:20:00
 """
 from alembic import op
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 
 revision = 'a7c41e9d2b10'
-down_revision = 'c7a2d9e4f310'
+down_revision = 'd4e8b0c2a7f3'
 branch_labels = None
 depends_on = None
 
