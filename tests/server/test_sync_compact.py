@@ -3,6 +3,7 @@ laptop gate's client reads it through its own HTTP client."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import gzip
 from pathlib import Path
@@ -14,7 +15,7 @@ from scanner_client.sync import SyncEngine
 from scanner_client.transport import DeadlineClient
 from shared import days_of, format_badge_number, open_record, slots_of
 from shared.schemas import PACKED_ACTIVE, PACKED_ERASED, PACKED_FIELDS, PackedSyncOut
-from tests.support.factories import new_badge
+from tests.support.factories import new_badge, scan
 from tests.support.inproc import AppServer
 from tests.support.live import LiveServer
 
@@ -100,3 +101,35 @@ def test_gate_client_pulls_format_2_through_gzip(live_server: LiveServer, tmp_pa
                                   "Accept-Encoding": "identity"})
     assert wire < len(plain.content)  # every page's headers included, still smaller
     store.close()
+
+
+def test_format_2_carries_the_lan_fields_format_1_does(app_server: AppServer) -> None:
+    # A gate device with a LAN key, and someone inside the hall it guards.
+    gate = app_server.session("gate")
+    key = base64.b64encode(bytes(range(32))).decode()
+    beat = gate.post(f"{app_server.url}/api/v1/devices/heartbeat", json={
+        "queued_scans": 0, "clock": dt.datetime.now(dt.UTC).isoformat(), "mode": "lan",
+        "gate": "Prelude Hall Entrance", "lan_public_key": key})
+    assert beat.status_code == 200 and beat.json()["device_id"] is not None
+    badge = new_badge(app_server)
+    assert scan(app_server, badge.code, "Prelude Hall Entrance")["reason"] == "ok"
+
+    def last_page(fmt: int, **extra: str) -> dict[str, object]:
+        cursor = ""
+        while True:
+            page: dict[str, object] = gate.get(
+                f"{app_server.url}/api/v1/sync",
+                params={"cursor": cursor, "limit": 25, "format": fmt, **extra}).json()
+            if not page["more"]:
+                return page
+            assert page["presence"] is None  # only the last page carries presence
+            cursor = str(page["cursor"])
+
+    old = last_page(1, gate="Prelude Hall Entrance")
+    new = last_page(2, gate="Prelude Hall Entrance")
+    assert new["format"] == 2
+    assert key in [d["public_key"] for d in new["gate_devices"]]  # type: ignore[attr-defined]
+    assert new["gate_devices"] == old["gate_devices"]
+    assert badge.badge_id in [p["badge_id"] for p in new["presence"]]  # type: ignore[attr-defined]
+    assert new["presence"] == old["presence"]
+    assert last_page(2)["presence"] is None  # no gate named: no presence
