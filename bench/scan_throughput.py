@@ -3,6 +3,8 @@
     python bench/scan_throughput.py [--db sqlite,postgres] [--clients 1,16,64]
                                     [--client wrk|python] [--seconds 8] [--scans 1500]
                                     [--front direct|nginx]
+                                    [--gate NAME] [--workers 2] [--threads 8]
+                                    [--worker-class gthread|sync]
 
 For each database and client count: distinct badges (admitted) and repeats of badges
 already inside (denied). The default load generator is wrk (C, closed loop, one
@@ -98,6 +100,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 def main() -> None:
+    global GATE  # run() and run_wrk() read it
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--clients", default="1,16,64")
@@ -107,19 +110,29 @@ def main() -> None:
     parser.add_argument("--scans", type=int, default=1500, help="per python run")
     parser.add_argument("--front", choices=["direct", "nginx"], default="direct",
                         help="nginx: two instances on one database behind deploy/nginx.conf")
+    parser.add_argument("--gate", default=GATE,
+                        help="e.g. 'Opening Ceremony Hall Entrance': a zone with a capacity")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker")
+    parser.add_argument("--worker-class", default="gthread", help="gthread or sync")
     args = parser.parse_args()
+    GATE = args.gate
     if args.front == "nginx":
         run_behind_nginx(args)
         return
+    server_env = {"GUNICORN_CMD_ARGS": f"--worker-class {args.worker_class}"}
     client_counts = [int(c) for c in args.clients.split(",")]
     # distinct runs need a fresh badge per request: ~400/s at most here, with margin
     per_run = args.seconds * 600 if args.client == "wrk" else args.scans
     print(f"client: {args.client}; reference pretix 2026.8 (same kind of machine): 15/s at one "
           f"client (p50 63 ms), 34/s saturated, p99 2.0 s at 64 clients")
+    print(f"gate {GATE!r}; gunicorn {args.worker_class}, {args.workers} workers"
+          + (f" x {args.threads} threads" if args.worker_class == "gthread" else ""))
     print(f"{'db':9} {'kind':9} {'clients':>7} {'scans':>6} {'scans/s':>8} {'x pretix':>8} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  notes")
     for db_kind in args.db.split(","):
-        server = LiveServer(db_kind, attendees=per_run * len(client_counts) + 10).start()
+        server = LiveServer(db_kind, attendees=per_run * len(client_counts) + 10,
+                            workers=args.workers, threads=args.threads, env=server_env).start()
         try:
             codes = codes_of(server)
             used = 0

@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scanner_client.store import GateStore  # noqa: E402
 from scanner_client.sync import SyncEngine  # noqa: E402
 from scanner_client.transport import DeadlineClient  # noqa: E402
-from tests.support.gate import GATE, issue_badge  # noqa: E402
+from tests.support.factories import new_badge as issue_badge  # noqa: E402
+from tests.support.gate import GATE  # noqa: E402
 from tests.support.live import LiveServer  # noqa: E402
 
 

@@ -20,8 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shared import Direction, Reason, Verdict, mask_of
-from shared.schemas import BadgeRecord, PresenceRecord, ScanIn, ScanMode
+from shared import Direction, Reason, Verdict, days_of, mask_of
+from shared.schemas import (
+    PACKED_ACTIVE,
+    PACKED_ERASED,
+    BadgeRecord,
+    PackedBadge,
+    PresenceRecord,
+    ScanIn,
+    ScanMode,
+)
 
 from .outcomes import PresenceChange
 
@@ -155,6 +163,29 @@ class GateStore:
             for b in badges
         ]
         erased = [(b.badge_id,) for b in badges if b.erased]
+        self._apply_rows(keys, rows, erased, cursor, event)
+
+    def apply_packed_page(
+        self, keys: list[tuple[int, str]], badges: Iterable[PackedBadge], cursor: str,
+        event: dict[str, Any],
+    ) -> None:
+        """A sync page in format 2: the days come from the mask and the event's first day
+        (one JSON text per distinct mask, not per badge: most badges share a few)."""
+        day_zero = dt.date.fromisoformat(event["start_date"])
+        days: dict[int, str] = {}
+        rows, erased = [], []
+        for badge_id, revision, status, zone_mask, day_mask, sealed in badges:
+            text = days.get(day_mask)
+            if text is None:
+                text = days[day_mask] = json.dumps(
+                    [d.isoformat() for d in sorted(days_of(day_mask, day_zero))])
+            rows.append((badge_id, revision, int(status != PACKED_ACTIVE), zone_mask, text, sealed))
+            if status == PACKED_ERASED:
+                erased.append((badge_id,))
+        self._apply_rows(keys, rows, erased, cursor, event)
+
+    def _apply_rows(self, keys: list[tuple[int, str]], rows: list[tuple[Any, ...]],
+                    erased: list[tuple[int]], cursor: str, event: dict[str, Any]) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM keys")  # the feed lists every valid key: retired ones go
             db.executemany("INSERT INTO keys VALUES (?, ?)", keys)

@@ -25,6 +25,7 @@ from shared.schemas import (
     GateOut,
     HeartbeatIn,
     HeartbeatOut,
+    PackedSyncOut,
     ScanBatchIn,
     ScanBatchOut,
     ScanIn,
@@ -178,18 +179,23 @@ class SyncEngine:
         pulled = size = 0
         while True:
             cursor = self.store.get_meta("cursor")
-            query: dict[str, object] = {"cursor": cursor, "limit": page}
+            query: dict[str, object] = {"cursor": cursor, "limit": page, "format": 2}
             if self.lan_gate is not None:
                 query["gate"] = self.lan_gate[0]
             resp = self.client.request("GET", "/api/v1/sync", query=query,
                                        timeout_s=self._timeout(deadline))
+            # A server from before format 2 ignores the parameter and answers format 1.
+            packed = isinstance(resp.body, dict) and resp.body.get("format") == 2
             try:
-                feed = SyncOut.model_validate(resp.body)
+                feed = (PackedSyncOut if packed else SyncOut).model_validate(resp.body)
             except ValidationError as exc:
                 raise ServerUnreachable("Bad answer", f"sync feed: {exc}".splitlines()[0]) from exc
             keys = [(k.key_id, k.public_key) for k in feed.keys]
-            self.store.apply_sync_page(keys, feed.badges, feed.cursor,
-                                       feed.event.model_dump(mode="json"))
+            event = feed.event.model_dump(mode="json")
+            if isinstance(feed, PackedSyncOut):
+                self.store.apply_packed_page(keys, feed.badges, feed.cursor, event)
+            else:
+                self.store.apply_sync_page(keys, feed.badges, feed.cursor, event)
             pulled += len(feed.badges)
             size += resp.size
             if self.lan_gate is not None:
@@ -197,7 +203,7 @@ class SyncEngine:
             if not feed.more:
                 return pulled, size
 
-    def _keep_lan_view(self, feed: SyncOut, zone_slot: int) -> None:
+    def _keep_lan_view(self, feed: SyncOut | PackedSyncOut, zone_slot: int) -> None:
         self.store.set_meta("lan_devices", [d.model_dump() for d in feed.gate_devices])
         if feed.presence is not None:
             day = event_day(feed.server_time, ZoneInfo(feed.event.timezone))

@@ -13,6 +13,7 @@ import json
 import socket
 import ssl
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -94,6 +95,7 @@ class DeadlineClient:
         head = (
             f"{method} {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             f"Authorization: Bearer {self.token}\r\nAccept: application/json\r\n"
+            "Accept-Encoding: gzip\r\n"
             f"Connection: close\r\nContent-Length: {len(payload)}\r\n"
             + ("Content-Type: application/json\r\n" if body is not None else "")
             + "\r\n"
@@ -176,6 +178,15 @@ def _parse(raw: bytes) -> tuple[int, dict[str, str], bytes]:
     body = raw[end + 4 :]
     if "chunked" in headers.get("transfer-encoding", "").lower():
         body = _dechunk(body)
+    if headers.get("content-encoding", "").lower() == "gzip":
+        try:
+            # Bounded like the raw read: a small answer must not inflate without limit.
+            inflater = zlib.decompressobj(wbits=31)
+            body = inflater.decompress(body, _MAX_BODY)
+        except zlib.error as exc:
+            raise ServerUnreachable("Bad answer", f"status {status}, body is not gzip") from exc
+        if inflater.unconsumed_tail:
+            raise ServerUnreachable("Bad answer", "answer too large once inflated")
     return status, headers, body
 
 

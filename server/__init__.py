@@ -35,9 +35,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     observability.init_app(app)
 
-    from . import api, cli
+    from . import api, cli, compression
 
     api.register(app)
+    compression.init_app(app)
     cli.register(app)
     try:
         from . import web

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AdmitError, ValidationFailed
@@ -91,7 +91,9 @@ def endpoint(
             if isinstance(result, Response):
                 return result
             if isinstance(result, BaseModel):
-                return jsonify(result.model_dump(mode="json")), status
+                # pydantic's own serializer (Rust) writes the bytes: no dict in between
+                # and no second pass through the json module, on every answer.
+                return Response(result.model_dump_json(), status, mimetype="application/json")
             return result
 
         view.admit_meta = meta  # type: ignore[attr-defined]

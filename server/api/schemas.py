@@ -9,7 +9,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared import MAX_ID, Direction
-from shared.schemas import AccessLevelOut, DeviceOut, GateOut, PresenceOut, ZoneOut
+from shared.schemas import (
+    SYNC_FORMATS,
+    AccessLevelOut,
+    DeviceOut,
+    GateOut,
+    PresenceOut,
+    ZoneOut,
+)
 
 from ..services.event import sync
 
@@ -117,6 +124,8 @@ class SyncQuery(BaseModel):
     limit: int = Field(default=sync.DEFAULT_PAGE, ge=1, le=sync.MAX_PAGE)
     gate: str | None = Field(default=None, max_length=120,
                              description="a LAN gate's own gate: its zone's presence comes along")
+    format: int = Field(default=1, ge=min(SYNC_FORMATS), le=max(SYNC_FORMATS),
+                        description="1: SyncOut; 2: badges as arrays (PackedSyncOut)")
 
 
 class DeviceList(BaseModel):

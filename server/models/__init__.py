@@ -2,7 +2,7 @@
 
 from .event import AccessLevel, Event, Gate, GateName, Zone, level_zones
 from .jobs import CacheVersion, JobOutput, JobRecord
-from .people import Attendee, Badge, Presence, utcnow
+from .people import Attendee, Badge, Presence, ZoneOccupancy, utcnow
 from .scans import Alert, Scan
 from .security import ROLES, ApiToken, AuditEntry, SigningKeyRecord, SyncState, User
 from .webhooks import Webhook, WebhookDelivery, WorkerCursor
@@ -30,6 +30,7 @@ __all__ = [
     "WebhookDelivery",
     "WorkerCursor",
     "Zone",
+    "ZoneOccupancy",
     "level_zones",
     "utcnow",
 ]

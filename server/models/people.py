@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -67,6 +68,8 @@ class Badge(db.Model):  # type: ignore[name-defined,misc]
     """One badge per attendee; a reissue bumps ``revision`` and revokes older codes."""
 
     __tablename__ = "badges"
+    # The sync feed's order within an event: a page is one index range, not a sort.
+    __table_args__ = (Index("ix_badges_event_sync", "event_id", "sync_version", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     attendee_id: Mapped[int] = mapped_column(ForeignKey("attendees.id"), unique=True)
@@ -96,3 +99,14 @@ class Presence(db.Model):  # type: ignore[name-defined,misc]
     day: Mapped[dt.date] = mapped_column(Date)
     since: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     gate_id: Mapped[int | None] = mapped_column(ForeignKey("gates.id"))
+
+
+class ZoneOccupancy(db.Model):  # type: ignore[name-defined,misc]
+    """People inside a zone with a capacity, per event day: kept by database triggers on
+    ``presence`` (migration a7c41e9d2b10), so every writer keeps it exact and a check-in
+    reads one row under lock instead of counting presence rows."""
+
+    __tablename__ = "zone_occupancy"
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    inside: Mapped[int] = mapped_column(Integer, default=0)

@@ -146,6 +146,12 @@ def staff_feed() -> Response:
     limit = request.args.get("limit", str(sync.DEFAULT_PAGE))
     if not limit.isdigit():
         raise ValidationFailed("limit is a whole number")
-    out = sync.feed(setup.current_event(), request.args.get("cursor"),
-                    max(1, min(int(limit), sync.MAX_PAGE)))
+    fmt = request.args.get("format", "1")
+    if fmt not in ("1", "2"):
+        raise ValidationFailed("format is 1 or 2")
+    page = max(1, min(int(limit), sync.MAX_PAGE))
+    if fmt == "2":
+        body, _more = sync.feed_packed(setup.current_event(), request.args.get("cursor"), page)
+        return Response(body, mimetype="application/json")
+    out = sync.feed(setup.current_event(), request.args.get("cursor"), page)
     return Response(out.model_dump_json(), mimetype="application/json")

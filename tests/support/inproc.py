@@ -9,6 +9,7 @@ service logic); concurrency, process kills and the real HTTP path stay on ``Live
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
 import shlex
@@ -49,7 +50,10 @@ class FlaskClientAdapter(BaseAdapter):
         response.status_code = answer.status_code
         response.reason = answer.status.partition(" ")[2]
         response.headers = CaseInsensitiveDict(answer.headers)
-        response._content = answer.get_data()
+        data = answer.get_data()
+        if answer.headers.get("Content-Encoding") == "gzip":
+            data = gzip.decompress(data)  # as urllib3 does on a real socket
+        response._content = data
         response._content_consumed = True
         response.encoding = requests.utils.get_encoding_from_headers(response.headers)
         response.url = request.url or ""

@@ -19,7 +19,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shared import (
@@ -41,7 +41,7 @@ from ...extensions import db
 from ...models import ApiToken, Attendee, Event, Gate, Scan, utcnow
 from ..db import transactional
 from ..event import setup
-from ..issuing import keys
+from ..issuing import keycache
 from . import alerts
 from .checkin_facts import (
     BadgeState,
@@ -50,13 +50,13 @@ from .checkin_facts import (
     badge_facts,
     lan_inside,
     lock_badge,
-    move_presence,
+    presence_move,
     typed_number,
+    write_scan,
     zone_facts,
 )
 
 BATCH_CHUNK = 200
-_SCAN = Scan.__table__
 
 
 @dataclass
@@ -98,12 +98,13 @@ def _facts(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyR
     day = setup.today(event, at)
     claims: BadgeClaims | TokenError
     manual = False
-    try:
-        claims = verify_token(scan_in.code, ring)
-    except TokenError as exc:
-        typed = typed_number(event, scan_in.code)
-        claims, manual = (typed, True) if typed is not None else (exc, False)
+    claims, manual = _claims(event, scan_in.code, ring)
     locked = lock_badge(claims.badge_id, gate.zone_id) if isinstance(claims, BadgeClaims) else None
+    if locked is not None and not keycache.is_current(ring, locked.keys_version):
+        # The cached ring is older than the keys (one was added or retired): decide with
+        # the keys as they are now, still under the badge lock.
+        claims, manual = _claims(event, scan_in.code, keycache.reload(event))
+        locked = locked if isinstance(claims, BadgeClaims) else None
     if locked is not None and locked.event_id != event.id:
         locked = None
     badge = (badge_facts(event, claims, locked, day, revoked_as_of)
@@ -120,11 +121,27 @@ def _facts(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyR
     return _Seen(claims, manual, locked, direction, day), verdict
 
 
+def _claims(event: Event, code: str, ring: KeyRing) -> tuple[BadgeClaims | TokenError, bool]:
+    """What the code claims, and whether it was a badge number typed at the gate. A key
+    this process has not seen yet is looked up before ``unknown_key`` is believed."""
+    try:
+        return verify_token(code, ring), False
+    except TokenError as exc:
+        if exc.reason is Reason.UNKNOWN_KEY and not keycache.is_current(
+                ring, keycache.current_version(event)):
+            return _claims(event, code, keycache.reload(event))
+        typed = typed_number(event, code)
+        return (typed, True) if typed is not None else (exc, False)
+
+
 def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen, *,
          shown: Decision, server: Decision, mode: str, scanned_at: dt.datetime,
-         received_at: dt.datetime, conflict: str | None) -> Scan:
-    """Step 3: append to the scan log (one Core INSERT; its unique scan_id makes a
-    repeated upload fail here, and the caller answers with the stored scan)."""
+         received_at: dt.datetime, conflict: str | None,
+         presence_at: dt.datetime | None = None) -> Scan:
+    """Step 3 and 4: append to the scan log and, when ``presence_at`` is given, move
+    presence, in one statement where the database allows (``write_scan``). The scan's
+    unique scan_id makes a repeated upload fail here, and the caller answers with the
+    stored scan."""
     claims, holder = seen.claims, seen.locked.holder if seen.locked else None
     row = {
         "scan_id": str(scan_in.scan_id),
@@ -147,7 +164,9 @@ def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen,
         "conflict": conflict,
         "note": "badge number typed at the gate" if seen.manual else None,
     }
-    db.session.execute(insert(_SCAN).values(**row))
+    moved = (presence_move(seen.locked, gate, seen.direction, seen.day, presence_at)
+             if presence_at is not None and seen.locked is not None else None)
+    write_scan(row, moved)
     return Scan(**row)  # transient: the answer is shaped from it, nothing reloads
 
 
@@ -163,9 +182,8 @@ def _decide_online(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ri
     """The online path: the server's clock and the server's verdict."""
     seen, verdict = _facts(event, caller, gate, scan_in, ring, now, revoked_as_of=None)
     scan = _log(event, caller, gate, scan_in, seen, shown=verdict, server=verdict, mode="online",
-                scanned_at=scan_in.scanned_at or now, received_at=now, conflict=None)
-    if verdict.admitted and seen.locked is not None:
-        move_presence(seen.locked, gate, seen.direction, seen.day, now)
+                scanned_at=scan_in.scanned_at or now, received_at=now, conflict=None,
+                presence_at=now if verdict.admitted else None)
     return _result(scan, gate, seen)
 
 
@@ -180,10 +198,8 @@ def _record_offline(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, r
     disagrees = shown.admitted and not server.admitted and seen.direction is Direction.IN
     conflict = alerts.conflict_kind(server.reason) if disagrees else None
     scan = _log(event, caller, gate, scan_in, seen, shown=shown, server=server,
-                mode=scan_in.mode or "offline",
-                scanned_at=scanned_at, received_at=now, conflict=conflict)
-    if shown.admitted and seen.locked is not None:
-        move_presence(seen.locked, gate, seen.direction, seen.day, scanned_at)
+                mode=scan_in.mode or "offline", scanned_at=scanned_at, received_at=now, conflict=conflict,
+                presence_at=scanned_at if shown.admitted else None)
     if conflict:
         alerts.raise_for(event, scan, seen.locked.holder if seen.locked else None)
     return _result(scan, gate, seen)
@@ -218,7 +234,7 @@ def record_scan(
     The scan_id's uniqueness is enforced by the insert itself (no SELECT first): a
     repeated id fails the transaction, which rolls back, and the stored answer wins."""
     gate = gate or setup.resolve_gate(event, scan_in.gate)
-    ring = keys.keyring(event)
+    ring = keycache.ring(event)
     caller = Caller.of(device)
     moment = now or utcnow()
     for attempt in range(3):
@@ -242,7 +258,7 @@ def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> 
     now = utcnow()
     ordered = sorted(scans, key=lambda s: s.scanned_at or now)
     gates = {ref: setup.resolve_gate(event, ref) for ref in {s.gate for s in ordered}}
-    ring = keys.keyring(event)
+    ring = keycache.ring(event)
     caller = Caller.of(device)
     results: list[ScanResult] = []
     for start in range(0, len(ordered), BATCH_CHUNK):

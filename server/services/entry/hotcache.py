@@ -5,8 +5,9 @@ It is a cache, not state: any process may drop it. It is keyed by the ``setup`` 
 ``cache_versions``, which every transaction that changes an event, zone, gate or access
 level bumps before it commits (a flush hook, below), so every process of every instance
 sees a change at its next scan, not after a timer; reading the version is one primary-key
-read (an unknown gate name is always looked up at once). Signing keys are NOT cached: a
-retired key must stop working on every worker immediately.
+read (an unknown gate name is always looked up at once). Signing keys are cached apart
+(issuing.keycache), checked against the keys' version inside every scan's locking
+statement: a retired key stops working on every worker at its next scan.
 """
 
 from __future__ import annotations

@@ -13,15 +13,21 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import or_, select, update
+import orjson
+from sqlalchemy import Row, select, tuple_, update
 
 from shared import day_offsets_of, format_badge_number, slots_of
 from shared.schemas import (
+    PACKED_ACTIVE,
+    PACKED_ERASED,
+    PACKED_REVOKED,
     BadgeRecord,
     EventOut,
     GateDeviceKey,
     KeyOut,
+    PackedSyncOut,
     PresenceRecord,
     SyncOut,
 )
@@ -80,8 +86,8 @@ def _days(mask: int, event: Event) -> list[dt.date]:
     return setup.offsets_to_dates(event, day_offsets_of(mask))
 
 
-def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE, gate: str | None = None
-         ) -> SyncOut:
+def _page(event: Event, cursor: str | None, limit: int) -> tuple[list[Row[Any]], bool, str]:
+    """One page of badge rows after the cursor, whether more follow, and the next cursor."""
     version, last_id = parse_cursor(cursor)
     limit = max(1, min(limit, MAX_PAGE))
     rows = db.session.execute(
@@ -89,18 +95,31 @@ def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE, gate: str 
             Badge.id, Badge.revision, Badge.status, Badge.zone_mask, Badge.day_mask,
             Badge.sealed, Badge.sync_version,
         )
-        .where(
-            Badge.event_id == event.id,
-            or_(
-                Badge.sync_version > version,
-                (Badge.sync_version == version) & (Badge.id > last_id),
-            ),
-        )
+        .where(Badge.event_id == event.id,
+               tuple_(Badge.sync_version, Badge.id) > tuple_(version, last_id))
         .order_by(Badge.sync_version, Badge.id)
         .limit(limit + 1)
     ).all()
     more = len(rows) > limit
     rows = rows[:limit]
+    if rows:
+        version, last_id = rows[-1].sync_version, rows[-1].id
+    return rows, more, f"{version}.{last_id}"
+
+
+def _keys(event: Event) -> list[KeyOut]:
+    keys = db.session.execute(
+        select(SigningKeyRecord.key_id, SigningKeyRecord.public_key).where(
+            SigningKeyRecord.event_id == event.id, SigningKeyRecord.retired_at.is_(None)
+        )
+    ).all()
+    return [KeyOut(key_id=k, public_key=base64.b64encode(bytes(p)).decode()) for k, p in keys]
+
+
+def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE, gate: str | None = None
+         ) -> SyncOut:
+    """Format 1: a record object per badge."""
+    rows, more, next_cursor = _page(event, cursor, limit)
     records = [
         BadgeRecord(
             badge_id=r.id,
@@ -114,24 +133,33 @@ def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE, gate: str 
         if r.status != "erased" else _erased_record(r.id, r.revision)
         for r in rows
     ]
-    if rows:
-        version, last_id = rows[-1].sync_version, rows[-1].id
-    keys = db.session.execute(
-        select(SigningKeyRecord.key_id, SigningKeyRecord.public_key).where(
-            SigningKeyRecord.event_id == event.id, SigningKeyRecord.retired_at.is_(None)
-        )
-    ).all()
     now = utcnow()
-    return SyncOut(
-        event=event_out(event),
-        server_time=now,
-        keys=[KeyOut(key_id=k, public_key=base64.b64encode(bytes(p)).decode()) for k, p in keys],
-        badges=records,
-        cursor=f"{version}.{last_id}",
-        more=more,
-        gate_devices=gate_devices(),
+    return SyncOut(event=event_out(event), server_time=now, keys=_keys(event),
+                   badges=records, cursor=next_cursor, more=more,
+                   gate_devices=gate_devices(),
+                   presence=zone_presence(event, gate, now) if gate and not more else None)
+
+
+def feed_packed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE,
+                gate: str | None = None) -> tuple[bytes, bool]:
+    """Format 2 (``shared.schemas.PackedSyncOut``) as JSON bytes, and whether more follow.
+
+    Written straight from the rows with orjson: at 20,000 records a page, a pydantic
+    model per record cost more than the query. The LAN fields (gate devices, and the
+    gate's zone presence on the last page) mean what they mean in format 1."""
+    rows, more, next_cursor = _page(event, cursor, limit)
+    now = utcnow()
+    head = PackedSyncOut(
+        event=event_out(event), server_time=now, keys=_keys(event), badges=[],
+        cursor=next_cursor, more=more, gate_devices=gate_devices(),
         presence=zone_presence(event, gate, now) if gate and not more else None,
-    )
+    ).model_dump(mode="json")
+    head["badges"] = [
+        (badge_id, revision, PACKED_ACTIVE if status == "active" else PACKED_REVOKED,
+         zone_mask, day_mask, sealed)
+        if status != "erased" else (badge_id, revision, PACKED_ERASED, 0, 0, None)
+        for badge_id, revision, status, zone_mask, day_mask, sealed, _ in rows]
+    return orjson.dumps(head), more
 
 
 def gate_devices() -> list[GateDeviceKey]:

@@ -5,6 +5,7 @@
 // before their verdict shows and uploaded, idempotent by scan_id, when the link is back.
 import { ApiError, localIso, request } from "./api.js";
 import { decideOffline } from "./offline.js";
+import { unpackPage } from "./store.js";
 import { eventDay, REASON_TEXT } from "./policy.js";
 
 export const BUDGET_MS = 300;
@@ -240,8 +241,9 @@ export class ScanEngine {
   async sync(path = "/api/v1/sync", auth = { token: this.token }) {
     for (;;) {
       const cursor = (await this.store.getMeta("cursor")) ?? "";
-      const page = await request(`${path}?cursor=${encodeURIComponent(cursor)}`, { ...auth, timeoutMs: 15_000 });
-      await this.store.applySyncPage(page);
+      const page = await request(`${path}?format=2&cursor=${encodeURIComponent(cursor)}`,
+        { ...auth, timeoutMs: 15_000 });
+      await this.store.applySyncPage(unpackPage(page));
       if (!page.more) break;
     }
     this.onChange();

@@ -3,6 +3,8 @@
 // to the server. Like the laptop's GateStore: a scan is committed (strict durability)
 // before its verdict shows, and a sync page commits with its cursor.
 
+import { daysOf, slotsOf } from "./token.js";
+
 const DB_NAME = "admit-scan";
 const VERSION = 1;
 
@@ -19,6 +21,29 @@ function done(tx) {
     tx.onerror = () => reject(tx.error);
     tx.onabort = () => reject(tx.error ?? new Error("transaction aborted"));
   });
+}
+
+/**
+ * A sync page in format 2 (badges as arrays, see shared/schemas.py PackedSyncOut) as the
+ * records this store keeps; a format 1 page (an older server) passes through unchanged.
+ */
+export function unpackPage(page) {
+  if (page.format !== 2) return page;
+  const at = Object.fromEntries(page.fields.map((name, i) => [name, i]));
+  const dayZero = page.event.start_date;
+  const days = new Map(); // most badges share a few day masks
+  const badges = page.badges.map((row) => {
+    const dayMask = row[at.day_mask];
+    if (!days.has(dayMask)) days.set(dayMask, daysOf(dayMask, dayZero));
+    const status = row[at.status]; // 0 active, 1 revoked, 2 erased (a revoked tombstone)
+    const record = {
+      badge_id: row[at.badge_id], revision: row[at.revision], revoked: status !== 0,
+      zone_slots: slotsOf(row[at.zone_mask]), days: days.get(dayMask), sealed: row[at.sealed],
+    };
+    if (status === 2) record.erased = true;
+    return record;
+  });
+  return { ...page, badges };
 }
 
 export class ScanStore {
