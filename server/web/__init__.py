@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
             bp.register_error_handler(AdmitError, _admit_error)
             bp._admit_hooks = True  # type: ignore[attr-defined]
         app.register_blueprint(bp)
+    i18n.init_app(app)
     scan.register(app)  # JSON and a page of its own: no form CSRF hook, no HTML error pages
     app.context_processor(_template_globals)
     app.add_template_filter(_local_time, "local")
@@ -60,6 +61,8 @@ def _admit_error(exc: AdmitError) -> BaseResponse | tuple[str, int]:
 def _template_globals() -> dict[str, Any]:
     return {
         "_": i18n.gettext,
+        "gettext": i18n.gettext,
+        "pgettext": i18n.pgettext,
         "csrf_token": csrf_token,
         "current_user": signed_in_user(),
         "languages": i18n.LANGUAGES,
