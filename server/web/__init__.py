@@ -15,7 +15,7 @@ from shared import format_badge_number
 
 from ..access import csrf_token, csrf_valid, signed_in_user
 from ..errors import AdmitError, NotFound
-from . import formats, i18n
+from . import formats, i18n, import_words
 
 
 def register(app: Flask) -> None:
@@ -33,6 +33,8 @@ def register(app: Flask) -> None:
     scan.register(app)  # JSON and a page of its own: no form CSRF hook, no HTML error pages
     app.context_processor(_template_globals)
     formats.init_app(app)  # the `local`, `day` and `number` filters
+    app.add_template_filter(import_words.import_message, "import_message")
+    app.add_template_filter(import_words.import_field, "import_field")
     app.add_template_filter(format_badge_number, "badge_number")
 
 

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "server"
-KEYWORDS = {"_": None, "gettext": None, "pgettext": ((1, "c"), 2)}
+KEYWORDS = {"_": None, "gettext": None, "N_": None, "pgettext": ((1, "c"), 2)}
 
 
 def _used() -> set[tuple[str | None, str, str]]:
