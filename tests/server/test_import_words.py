@@ -11,16 +11,16 @@ from server.web.import_words import import_field, import_message
 from tests.support.inproc import AppServer
 
 BAD_CSV = (
-    "name,email,access_level,days,external_id\n"
-    ",ok@example.com,Delegate,,a1\n"  # empty name
-    "Li Lei,not-an-email,Delegate,,a2\n"
-    "Han Meimei,hm@example.com,No Such Level,,a3\n"
-    "Wang Fang,wf@example.com,Delegate,2001-01-01,a4\n"
-    "Zhao Lei,zl@example.com,Delegate,someday,a5\n"
-    "Sun Li,sl@example.com,Delegate,,a6\n"
-    "Sun Li,sl2@example.com,Delegate,,a6\n"  # duplicate external id
-    "a,b,c,d,e,f\n"  # more cells than columns
-).encode()
+    b"name,email,access_level,days,external_id\n"
+    b",ok@example.com,Delegate,,a1\n"  # empty name
+    b"Li Lei,not-an-email,Delegate,,a2\n"
+    b"Han Meimei,hm@example.com,No Such Level,,a3\n"
+    b"Wang Fang,wf@example.com,Delegate,2001-01-01,a4\n"
+    b"Zhao Lei,zl@example.com,Delegate,someday,a5\n"
+    b"Sun Li,sl@example.com,Delegate,,a6\n"
+    b"Sun Li,sl2@example.com,Delegate,,a6\n"  # duplicate external id
+    b"a,b,c,d,e,f\n"  # more cells than columns
+)
 
 
 def _rejection(app_server: AppServer, data: bytes) -> ImportRejected:
