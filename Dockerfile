@@ -7,7 +7,8 @@ COPY pyproject.toml README.md ./
 COPY server ./server
 COPY shared ./shared
 COPY scanner_client ./scanner_client
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir . \
+    && pybabel compile -f -d server/translations -D messages
 ENV ADMIT_INSTANCE=/data
 EXPOSE 8000
 CMD ["gunicorn", "-c", "server/gunicorn.conf.py", "server.wsgi:app"]

@@ -35,7 +35,14 @@ node_modules/.vendored: package.json package-lock.json tools/vendor_scan.js
 	node tools/vendor_scan.js
 	touch $@
 
-setup: system-deps $(VENV)/.installed node_modules/.vendored
+# gettext catalogues: the .po files are the source (diffable, merge like text); the .mo
+# files are build output, compiled here and gitignored.
+PO_FILES := $(wildcard server/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+server/translations/%/LC_MESSAGES/messages.mo: server/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile -f -d server/translations -D messages -l $*
+
+setup: system-deps $(VENV)/.installed node_modules/.vendored $(MO_FILES)
 
 run: setup
 	$(FLASK) init-db

@@ -29,6 +29,14 @@ from tests.support.live import LiveServer, pg_available
 DB_KINDS = ["sqlite", "postgres"]
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # `make setup` compiles the gettext catalogues; a bare `pytest` (or a fresh checkout)
+    # must not test an untranslated dashboard because the .mo files are missing or stale.
+    from server.web.i18n import compile_catalogues
+
+    compile_catalogues()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # In CI PostgreSQL is part of the machine: a missing server is a failure, not a skip.
     if os.environ.get("CI") != "true" and not pg_available():

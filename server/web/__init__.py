@@ -6,8 +6,6 @@ the audit log) and render a template.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request, url_for
@@ -17,8 +15,7 @@ from shared import format_badge_number
 
 from ..access import csrf_token, csrf_valid, signed_in_user
 from ..errors import AdmitError, NotFound
-from ..services.event import setup
-from . import i18n
+from . import formats, i18n, import_words
 
 
 def register(app: Flask) -> None:
@@ -32,9 +29,12 @@ def register(app: Flask) -> None:
             bp.register_error_handler(AdmitError, _admit_error)
             bp._admit_hooks = True  # type: ignore[attr-defined]
         app.register_blueprint(bp)
+    i18n.init_app(app)
     scan.register(app)  # JSON and a page of its own: no form CSRF hook, no HTML error pages
     app.context_processor(_template_globals)
-    app.add_template_filter(_local_time, "local")
+    formats.init_app(app)  # the `local`, `day` and `number` filters
+    app.add_template_filter(import_words.import_message, "import_message")
+    app.add_template_filter(import_words.import_field, "import_field")
     app.add_template_filter(format_badge_number, "badge_number")
 
 
@@ -60,24 +60,13 @@ def _admit_error(exc: AdmitError) -> BaseResponse | tuple[str, int]:
 def _template_globals() -> dict[str, Any]:
     return {
         "_": i18n.gettext,
+        "gettext": i18n.gettext,
+        "pgettext": i18n.pgettext,
         "csrf_token": csrf_token,
         "current_user": signed_in_user(),
         "languages": i18n.LANGUAGES,
         "lang": i18n.current_language(),
     }
-
-
-def _local_time(value: dt.datetime | str | None, with_date: bool = True) -> str:
-    """A time in the event's time zone, as staff on site read clocks."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    with contextlib.suppress(NotFound):
-        value = value.astimezone(setup.event_tz(setup.current_event()))
-    return value.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
 
 
 __all__ = ["register"]

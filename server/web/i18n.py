@@ -1,182 +1,74 @@
-"""English and Chinese: a message catalogue keyed by the English text."""
+"""The dashboard's language: Flask-Babel with the gettext catalogues in server/translations.
+
+Strings live in ``server/translations/<lang>/LC_MESSAGES/messages.po`` (compiled to .mo by
+``make setup``, see ``compile_catalogues``). The language is the person's choice for the
+session (the switch in the page header), not the browser's Accept-Language: staff share
+devices at the desk.
+"""
 
 from __future__ import annotations
 
-from flask import session
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, has_request_context, session
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _babel_gettext
+from flask_babel import pgettext as _babel_pgettext
 
 LANGUAGES = {"en": "English", "zh": "中文"}
 DEFAULT = "en"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
-ZH: dict[str, str] = {
-    "Admit dashboard": "Admit 运营看板",
-    "Skip to content": "跳到正文",
-    "Overview": "总览",
-    "Search": "查询",
-    "Zones": "区域",
-    "Alerts": "警报",
-    "Exports": "导出",
-    "Report": "报告",
-    "CSV (UTF-8, opens in Excel) or XLSX. Times are in the event time zone.":
-        "CSV（UTF-8，可用 Excel 打开）或 XLSX。时间为活动所在时区。",
-    "Scans": "扫描记录",
-    "Attendance": "出席统计",
-    "Day": "日期",
-    "all": "全部",
-    "Attendees": "参会者",
-    "Devices": "设备",
-    "On a phone or tablet, open this link (or scan the QR code with the /scan page):":
-        "在手机或平板上打开此链接（或用 /scan 页面扫描二维码）：",
-    "Enrol a browser scanner": "注册浏览器扫码端",
-    "Users": "用户",
-    "Setup": "活动设置",
-    "Signing keys": "签名密钥",
-    "Sign in": "登录",
-    "Sign out": "退出",
-    "Email": "电子邮箱",
-    "Password": "密码",
-    "Language": "语言",
-    "Change": "切换",
-    "Wrong email or password.": "邮箱或密码错误。",
-    "Too many failed sign-ins. This account is locked until %s.": "登录失败次数过多，账户已锁定至 %s。",
-    "Your session form expired or was not sent from this page. Please try again.":
-        "表单已失效或并非来自本页面，请重试。",
-    "You are signed in as %s (%s).": "当前用户：%s（%s）。",
-    "admin": "管理员",
-    "security": "安保",
-    "Occupancy now": "当前在场人数",
-    "Zone": "区域",
-    "Inside": "在场",
-    "Capacity": "容量",
-    "Arrivals per 5 minutes per gate": "各闸口每 5 分钟入场人数",
-    "Scans per minute": "每分钟扫码次数",
-    "Denies today by reason": "今日拒绝原因统计",
-    "Reason": "原因",
-    "Count": "次数",
-    "No denies today.": "今日无拒绝记录。",
-    "Gate devices": "闸口设备",
-    "Device": "设备",
-    "Gate": "闸口",
-    "State": "状态",
-    "online": "在线",
-    "offline": "离线",
-    "Last seen": "最后联系",
-    "Last sync": "最后同步",
-    "Queued scans": "待上传扫码",
-    "Updated": "更新于",
-    "Live: updates every few seconds.": "实时：每隔几秒自动更新。",
-    "Name, organization, badge number or code": "姓名、单位、证件号或二维码内容",
-    "Find": "查找",
-    "results": "条结果",
-    "Name": "姓名",
-    "Organization": "单位",
-    "Access level": "权限等级",
-    "Badge": "证件",
-    "No attendee matches.": "没有匹配的参会者。",
-    "Country": "国家/地区",
-    "Days": "有效日期",
-    "Where now": "当前位置",
-    "Not inside any zone.": "不在任何区域内。",
-    "since": "自",
-    "via": "经由",
-    "Revision": "版本",
-    "Status": "状态",
-    "active": "有效",
-    "revoked": "已吊销",
-    "No badge issued.": "尚未发放证件。",
-    "Revoke badge": "吊销证件",
-    "Reason for revoking": "吊销原因",
-    "Reissue badge": "补发证件",
-    "Email badge": "邮件发送证件",
-    "Supervisor override": "主管特批",
-    "Logged with your name and the reason.": "将记录您的姓名和理由。",
-    "Entrance": "入口",
-    "Reason for the override": "特批理由",
-    "Force admit": "强制放行",
-    "Reason for resetting presence": "重置在场状态的理由",
-    "Mark as outside": "标记为已离场",
-    "Override recorded.": "特批已记录。",
-    "Badge email sent.": "证件邮件已发送。",
-    "Badge email not sent:": "证件邮件未发送：",
-    "Issue badge": "发放证件",
-    "Scan history": "扫码记录",
-    "Time": "时间",
-    "Direction": "方向",
-    "Verdict": "结果",
-    "Mode": "模式",
-    "admit": "放行",
-    "deny": "拒绝",
-    "in": "入",
-    "out": "出",
-    "No scans yet.": "暂无扫码记录。",
-    "Who is inside": "区域内人员",
-    "Nobody is inside this zone.": "该区域内无人。",
-    "Open alerts": "未处理警报",
-    "Acknowledged": "已确认",
-    "Acknowledge": "确认",
-    "Note": "备注",
-    "No open alerts.": "没有未处理的警报。",
-    "acknowledged by %s at %s": "由 %s 于 %s 确认",
-    "Forbidden": "无权访问",
-    "Your role may not open this page.": "您的角色无权打开此页面。",
-    "Not found": "未找到",
-    "Back to the overview": "返回总览",
-    "Import attendees (CSV)": "导入参会者（CSV）",
-    "CSV file": "CSV 文件",
-    "Import": "导入",
-    "Import refused: no row was written.": "导入被拒绝：未写入任何行。",
-    "Imported: %s created, %s updated.": "已导入：新增 %s，更新 %s。",
-    "Row": "行",
-    "Field": "字段",
-    "Message": "说明",
-    "Issue badges to everyone without one": "为所有未发证者发放证件",
-    "Badges issued: %s.": "已发放证件：%s 张。",
-    "Create device": "创建设备",
-    "Role": "角色",
-    "any gate": "任意闸口",
-    "Create": "创建",
-    "Revoke": "吊销",
-    "New token (shown once): copy it or scan the QR code on the gate laptop.":
-        "新令牌（仅显示一次）：请复制，或在闸口电脑上扫描二维码。",
-    "Created": "创建于",
-    "Create or update user": "创建或更新用户",
-    "Save": "保存",
-    "Locked until": "锁定至",
-    "Create zone": "创建区域",
-    "Re-entry allowed": "允许再次进入",
-    "Create gate": "创建闸口",
-    "Create access level": "创建权限等级",
-    "Colour": "颜色",
-    "Day numbers (1 = first day), separated by commas": "日期序号（1 = 第一天），用逗号分隔",
-    "yes": "是",
-    "no": "否",
-    "Key id": "密钥编号",
-    "Encrypted": "已加密",
-    "retired": "已停用",
-    "Rotate key": "轮换密钥",
-    "Retire older keys (their badges stop working)": "停用旧密钥（其签发的证件将失效）",
-    "Saved.": "已保存。",
-    "Badge revoked.": "证件已吊销。",
-    "Badge issued.": "证件已发放。",
-    "Alert acknowledged.": "警报已确认。",
-    "Key rotated.": "密钥已轮换。",
-    "Device revoked.": "设备已吊销。",
-    "Signed out.": "已退出登录。",
-    "Enrolment QR code for the new device token": "新设备令牌的注册二维码",
-    "Badge QR code": "证件二维码",
-    "Kind": "类型",
-    "Attendee": "参会者",
-    "Check-ins": "检票",
-}
-from .i18n_events import ZH_EVENTS  # noqa: E402  (the event pages' strings)
-
-CATALOGUES = {"zh": {**ZH, **ZH_EVENTS}}
+babel = Babel()
 
 
 def current_language() -> str:
-    lang = session.get("lang")
+    lang = session.get("lang") if has_request_context() else None
     return lang if lang in LANGUAGES else DEFAULT
 
 
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=current_language)
+
+
 def gettext(text: str, *args: object) -> str:
-    translated = CATALOGUES.get(current_language(), {}).get(text, text)
+    """The old helper's signature (positional ``%s`` arguments) over Flask-Babel's gettext,
+    so templates and views kept their calls: ``_("Imported: %s created, %s updated.", a, b)``.
+    """
+    translated = _babel_gettext(text)
     return translated % args if args else translated
+
+
+def pgettext(context: str, text: str, *args: object) -> str:
+    """For words whose translation depends on what they label ("Name" of a person or a zone)."""
+    translated = _babel_pgettext(context, text)
+    return translated % args if args else translated
+
+
+def locale_name() -> str:
+    """The Babel locale of this request ("en", "zh"), for format_datetime/format_decimal."""
+    return str(get_locale() or DEFAULT)
+
+
+def compile_catalogues(root: Path = TRANSLATIONS) -> list[Path]:
+    """Compile every messages.po whose .mo is missing or older (what ``pybabel compile`` does).
+
+    The .mo files are build output (gitignored); tests call this so a bare ``pytest`` works.
+    """
+    written = []
+    for po in sorted(root.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=po.parent.parent.name)
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as f:
+            write_mo(f, catalog)
+        tmp.replace(mo)  # atomic: parallel test workers never read half a file
+        written.append(mo)
+    return written

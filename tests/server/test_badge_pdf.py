@@ -27,6 +27,7 @@ from server.services.issuing.badge_pdf import (
     fit_text,
     normalise_language,
     qr_code,
+    render_badges_html,
     render_badges_pdf,
 )
 from tests.support.tools import artifact, require
@@ -199,7 +200,7 @@ def test_helpers() -> None:
     assert country_name("de", "zh") == "德国"
     assert country_name("SA") == "Saudi Arabia"
     assert country_name("QQ") == "QQ"
-    assert normalise_language("zh-CN") == "zh" and normalise_language("fr") == "en"
+    assert normalise_language("zh-CN") == "zh" and normalise_language("de") == "en"
     with pytest.raises(ValueError):
         render_badges_pdf(SAMPLE[:1], layout="letter")
     with pytest.raises(ValueError):
@@ -213,3 +214,23 @@ def test_artifacts_arabic_and_chinese(tmp_path: Path) -> None:
         image.save(artifact(name), optimize=True)
         (code,) = zxingcpp.read_barcodes(Image.open(artifact(name)))
         assert code.text == b.qr_text
+
+
+@pytest.mark.parametrize(("lang", "days_label", "country"), [
+    ("ru", "Дни", "Германия"), ("fr", "Jours", "Allemagne"), ("es", "Días", "Alemania"),
+    ("de", "Days", "Germany"),  # no German labels: English
+])
+def test_badge_labels_in_the_attendees_language(lang: str, days_label: str, country: str) -> None:
+    pdf = render_badges_pdf([badge(LATIN, 7, language=lang)])
+    text = squash(PdfReader(io.BytesIO(pdf)).pages[0].extract_text()).casefold()
+    # casefold: the labels are set in capitals by the badge's CSS
+    assert squash(days_label).casefold() in text and squash(country).casefold() in text
+
+
+def test_arabic_badge_is_right_to_left() -> None:
+    b = badge(ARABIC, 8, language="ar", country="SA")
+    html = render_badges_html([b])
+    assert re.search(r'<article class="badge" lang="ar" dir="rtl"', html)
+    assert "المناطق" in html and "السعودية" in html  # label and CLDR's Arabic country name
+    assert len(PdfReader(io.BytesIO(render_badges_pdf([b]))).pages) == 1
+    assert 'dir="ltr"' in render_badges_html([badge(LATIN, 9, language="fr")])

@@ -183,7 +183,7 @@ def test_zh_badge_email_round_trip_over_smtp(
 
 
 def test_english_and_fallback_languages() -> None:
-    for language in ("en", "fr", ""):
+    for language in ("en", "de", "pt-BR", ""):
         msg = compose(replace(MAIL_ZH, language=language, to_name="Zoë Ångström"))
         assert msg["Subject"] == "Your badge for 世界制造业大会 2025"
         body = msg.get_body(preferencelist=("plain",))

@@ -25,9 +25,12 @@ from babel.dates import format_skeleton
 from .badge_fit import _LINE_HEIGHT, _MM_TO_PT, fit_text
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
-LANGUAGES = ("en", "zh")
-_BABEL_LOCALE = {"en": "en", "zh": "zh_Hans_CN"}
-_HTML_LANG = {"en": "en", "zh": "zh-Hans"}
+# The attendee languages an event may offer (services.event.events.LANGUAGES); anything
+# else is printed and mailed in English.
+LANGUAGES = ("en", "zh", "ar", "ru", "fr", "es")
+_BABEL_LOCALE = {"en": "en", "zh": "zh_Hans_CN", "ar": "ar", "ru": "ru", "fr": "fr", "es": "es"}
+_HTML_LANG = {"en": "en", "zh": "zh-Hans", "ar": "ar", "ru": "ru", "fr": "fr", "es": "es"}
+RTL_LANGUAGES = frozenset({"ar"})
 _COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 _fonts = threading.local()
 
@@ -44,7 +47,7 @@ class BadgePrint:
     badge_number: str  # short human-readable number printed under the QR code
     qr_text: str  # the signed token, encoded as is
     event_name: str
-    language: str = "en"  # labels, country and day names; "en" or "zh"
+    language: str = "en"  # labels, country and day names; one of LANGUAGES, else English
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,10 @@ LAYOUTS: dict[str, _Layout] = {
 _LABELS: dict[str, dict[str, str]] = {
     "en": {"zones": "Zones", "days": "Days", "number": "No."},
     "zh": {"zones": "区域", "days": "日期", "number": "编号"},
+    "ar": {"zones": "المناطق", "days": "الأيام", "number": "رقم"},
+    "ru": {"zones": "Зоны", "days": "Дни", "number": "№"},
+    "fr": {"zones": "Zones", "days": "Jours", "number": "N°"},
+    "es": {"zones": "Zonas", "days": "Días", "number": "N.º"},
 }
 
 
@@ -117,6 +124,15 @@ def normalise_language(language: str | None) -> str:
     """Map "zh-CN", "zh_Hans", "ZH" ... to "zh"; anything unsupported to "en"."""
     base = (language or "").replace("_", "-").split("-")[0].lower()
     return base if base in LANGUAGES else "en"
+
+
+def html_lang(language: str | None) -> str:
+    return _HTML_LANG[normalise_language(language)]
+
+
+def language_direction(language: str | None) -> str:
+    """"rtl" for a right-to-left language (the labels and layout), else "ltr"."""
+    return "rtl" if normalise_language(language) in RTL_LANGUAGES else "ltr"
 
 
 @functools.cache
@@ -201,6 +217,7 @@ def _badge_view(badge: BadgePrint, layout: _Layout) -> dict[str, Any]:
     level["style"] += f";color:{contrast_text(badge.level_colour)}"
     return {
         "lang": _HTML_LANG[lang],
+        "dir": language_direction(lang),
         "labels": labels,
         "event": _fitted(badge.event_name, boxes["event"], tracking_em=0.02),
         "name": _fitted(badge.name, boxes["name"]),

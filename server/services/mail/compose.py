@@ -36,6 +36,8 @@ from server.services.issuing.badge_pdf import (
     contrast_text,
     country_name,
     format_days,
+    html_lang,
+    language_direction,
     normalise_language,
     qr_code,
     render_badges_pdf,
@@ -75,7 +77,7 @@ POLICY = _Policy()
 class BadgeMail:
     to_email: str
     to_name: str
-    language: str  # "en" or "zh"; anything else is sent in English
+    language: str  # one of badge_pdf.LANGUAGES; anything else is sent in English
     event_name: str
     event_dates: str
     venue: str
@@ -158,7 +160,8 @@ def _context(mail: BadgeMail, lang: str, qr_cid: str, qr_px: int) -> dict[str, A
         "pdf_filename": pdf_filename(badge.badge_number),
         "qr_cid": qr_cid,
         "qr_px": qr_px,
-        "html_lang": "zh-Hans" if lang == "zh" else "en",
+        "html_lang": html_lang(lang),
+        "html_dir": language_direction(lang),
     }
 
 
