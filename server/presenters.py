@@ -107,7 +107,8 @@ def scan_log_entries(rows: list[tuple[Scan, str, str, str | None, str | None]]) 
         ScanLogEntry(
             scan_id=uuid.UUID(s.scan_id), verdict=Verdict(s.verdict), reason=Reason(s.reason),
             mode=s.mode, gate=gate, zone=zone, direction=Direction(s.direction),  # type: ignore[arg-type]
-            scanned_at=s.scanned_at, received_at=s.received_at, device=device,
+            scanned_at=s.scanned_at, received_at=s.received_at, device_time=s.device_time,
+            device=device,
             badge_id=s.badge_id, attendee_id=s.attendee_id, attendee_name=name, code=s.code,
             offline_verdict=Verdict(s.verdict) if s.mode == "offline" else None,
             offline_reason=Reason(s.reason) if s.mode == "offline" else None,

@@ -101,6 +101,7 @@ class ScanLogEntry(BaseModel):
     direction: Direction
     scanned_at: dt.datetime
     received_at: dt.datetime
+    device_time: dt.datetime | None = Field(default=None, description="the gate's clock")
     device: str | None
     badge_id: int | None
     attendee_id: int | None

@@ -40,7 +40,8 @@ class Scan(db.Model):  # type: ignore[name-defined,misc]
     reason: Mapped[str] = mapped_column(String(24))
     server_reason: Mapped[str] = mapped_column(String(24))
     mode: Mapped[str] = mapped_column(String(8))  # online | offline | override
-    scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the server's (see scantime)
+    device_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the gate's clock
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     conflict: Mapped[str | None] = mapped_column(String(40))
     actor: Mapped[str | None] = mapped_column(String(320))

@@ -18,6 +18,7 @@ from shared import format_badge_number
 from ..access import csrf_token, csrf_valid, signed_in_user
 from ..errors import AdmitError, NotFound
 from ..services.event import setup
+from ..services.event.stats import clock_note
 from . import i18n
 
 
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
     app.context_processor(_template_globals)
     app.add_template_filter(_local_time, "local")
     app.add_template_filter(format_badge_number, "badge_number")
+    app.add_template_filter(clock_note, "clock_note")
 
 
 def _check_csrf() -> BaseResponse | tuple[str, int] | None:

@@ -3,10 +3,11 @@
 Two paths over the same steps (facts under lock -> decide -> log -> move presence):
 
 - online (``record_scan``): the server is the authority. It decides at its own clock
-  and its verdict is the answer; the gate's ``scanned_at`` is kept for the record.
-- offline upload (``record_batch``): the gate already decided. Its time and verdict
-  stand (what happened at the door happened); the server decides again beside them,
-  as of the scan's time, and flags an admit it would have denied.
+  and its verdict is the answer; the gate's ``scanned_at`` is kept as ``device_time``.
+- offline upload (``record_batch``): the gate already decided. Its time (clamped to
+  when it can be true, see scantime) and verdict stand (what happened at the door
+  happened); the server decides again beside them, as of the scan's time, and flags an
+  admit it would have denied.
 
 The badge row is locked (PostgreSQL) or SQLite's write lock is held (``BEGIN
 IMMEDIATE``, see services.db) while presence is read, so two gates scanning one badge
@@ -41,7 +42,7 @@ from ...models import ApiToken, Attendee, Event, Gate, Scan, utcnow
 from ..db import transactional
 from ..event import setup
 from ..issuing import keys
-from . import alerts
+from . import alerts, scantime
 from .checkin_facts import (
     BadgeState,
     Holder,
@@ -72,10 +73,13 @@ class Caller:
 
     device_id: int | None
     bound_gate_id: int | None
+    last_sync_at: dt.datetime | None = None  # the floor of its offline scans' times
 
     @classmethod
     def of(cls, device: ApiToken | None) -> Caller:
-        return cls(device.id, device.gate_id) if device else cls(None, None)
+        if device is None:
+            return cls(None, None)
+        return cls(device.id, device.gate_id, device.last_sync_at)
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,7 @@ def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen,
         "server_reason": server.reason.value,
         "mode": mode,
         "scanned_at": scanned_at,
+        "device_time": scan_in.scanned_at,
         "received_at": received_at,
         "conflict": conflict,
         "note": "badge number typed at the gate" if seen.manual else None,
@@ -155,7 +160,7 @@ def _decide_online(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ri
     """The online path: the server's clock and the server's verdict."""
     seen, verdict = _facts(event, caller, gate, scan_in, ring, now, revoked_as_of=None)
     scan = _log(event, caller, gate, scan_in, seen, shown=verdict, server=verdict, mode="online",
-                scanned_at=scan_in.scanned_at or now, received_at=now, conflict=None)
+                scanned_at=now, received_at=now, conflict=None)
     if verdict.admitted and seen.locked is not None:
         move_presence(seen.locked, gate, seen.direction, seen.day, now)
     return _result(scan, gate, seen)
@@ -166,7 +171,7 @@ def _record_offline(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, r
     """The offline path: the gate's time and verdict stand; the server's own verdict,
     as of that time, is stored beside them, and an admit it would deny raises an alert."""
     assert scan_in.offline_verdict is not None and scan_in.offline_reason is not None
-    scanned_at = scan_in.scanned_at or now
+    scanned_at = scantime.offline_time(scan_in.scanned_at, now, caller.last_sync_at)
     seen, server = _facts(event, caller, gate, scan_in, ring, scanned_at, revoked_as_of=scanned_at)
     shown = Decision(Verdict(scan_in.offline_verdict), Reason(scan_in.offline_reason))
     disagrees = shown.admitted and not server.admitted and seen.direction is Direction.IN
@@ -231,10 +236,11 @@ def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> 
     repeated scan cannot hold back the rest. Unknown gates refuse the batch before
     anything is recorded. A scan without the gate's verdict is decided online."""
     now = utcnow()
-    ordered = sorted(scans, key=lambda s: s.scanned_at or now)
+    caller = Caller.of(device)
+    ordered = sorted(scans, key=lambda s: scantime.offline_time(s.scanned_at, now,
+                                                                caller.last_sync_at))
     gates = {ref: setup.resolve_gate(event, ref) for ref in {s.gate for s in ordered}}
     ring = keys.keyring(event)
-    caller = Caller.of(device)
     results: list[ScanResult] = []
     for start in range(0, len(ordered), BATCH_CHUNK):
         chunk = ordered[start:start + BATCH_CHUNK]
