@@ -75,6 +75,13 @@ class Caller:
     bound_gate_id: int | None
     last_sync_at: dt.datetime | None = None  # the floor of its offline scans' times
 
+    def may_scan_at(self, gate: Gate, direction: Direction) -> bool:
+        """A device bound to a gate scans there, in that gate's direction, and nowhere
+        else: not at another zone's exit, not ``out`` at its own entrance."""
+        if self.bound_gate_id is None:
+            return True
+        return gate.id == self.bound_gate_id and direction.value == gate.direction
+
     @classmethod
     def of(cls, device: ApiToken | None) -> Caller:
         if device is None:
@@ -110,16 +117,20 @@ def _facts(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyR
         locked = None
     badge = (badge_facts(event, claims, locked, day, revoked_as_of)
              if isinstance(claims, BadgeClaims) else BadgeFacts())
-    gate_facts = GateFacts(zone_slot=gate.zone.slot, direction=direction,
-                           device_allowed=caller.bound_gate_id in (None, gate.id))
+    allowed = caller.may_scan_at(gate, direction)
+    gate_facts = GateFacts(zone_slot=gate.zone.slot, direction=direction, device_allowed=allowed)
     zones = zone_facts(gate.zone, day, lock=direction is Direction.IN)
     verdict = decide(claims, gate_facts, zones, badge, day)
+    if not allowed and verdict.admitted:
+        # The shared policy lets every exit out; a bound device at a gate (or in a
+        # direction) that is not its own is refused before that rule, exits included.
+        verdict = Decision(Verdict.DENY, Reason.DEVICE_NOT_ALLOWED)
     return _Seen(claims, manual, locked, direction, day), verdict
 
 
 def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen, *,
          shown: Decision, server: Decision, mode: str, scanned_at: dt.datetime,
-         received_at: dt.datetime, conflict: str | None) -> Scan:
+         received_at: dt.datetime, conflict: str | None, note: str | None = None) -> Scan:
     """Step 3: append to the scan log (one Core INSERT; its unique scan_id makes a
     repeated upload fail here, and the caller answers with the stored scan)."""
     claims, holder = seen.claims, seen.locked.holder if seen.locked else None
@@ -142,7 +153,7 @@ def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen,
         "device_time": scan_in.scanned_at,
         "received_at": received_at,
         "conflict": conflict,
-        "note": "badge number typed at the gate" if seen.manual else None,
+        "note": note or ("badge number typed at the gate" if seen.manual else None),
     }
     db.session.execute(insert(_SCAN).values(**row))
     return Scan(**row)  # transient: the answer is shaped from it, nothing reloads
@@ -174,10 +185,16 @@ def _record_offline(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, r
     scanned_at = scantime.offline_time(scan_in.scanned_at, now, caller.last_sync_at)
     seen, server = _facts(event, caller, gate, scan_in, ring, scanned_at, revoked_as_of=scanned_at)
     shown = Decision(Verdict(scan_in.offline_verdict), Reason(scan_in.offline_reason))
+    note = None
+    if server.reason is Reason.DEVICE_NOT_ALLOWED:
+        # A bound device's scan at a gate not its own never moves presence: what its
+        # gate claimed goes in the note, the refusal is what stands.
+        note = f"gate showed {shown.verdict.value} ({shown.reason.value}) offline"
+        shown = server
     disagrees = shown.admitted and not server.admitted and seen.direction is Direction.IN
     conflict = alerts.conflict_kind(server.reason) if disagrees else None
     scan = _log(event, caller, gate, scan_in, seen, shown=shown, server=server, mode="offline",
-                scanned_at=scanned_at, received_at=now, conflict=conflict)
+                scanned_at=scanned_at, received_at=now, conflict=conflict, note=note)
     if shown.admitted and seen.locked is not None:
         move_presence(seen.locked, gate, seen.direction, seen.day, scanned_at)
     if conflict:
