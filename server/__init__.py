@@ -31,6 +31,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     configure_engine(app)
     _register_errors(app)
+    from .guards import refuse_control_characters_in_urls
+
+    app.before_request(refuse_control_characters_in_urls)
 
     from . import api, cli
 

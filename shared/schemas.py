@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from .controls import NoControls
 from .policy import Direction
 from .reasons import Reason, Verdict
 
@@ -38,8 +39,8 @@ class ScanIn(BaseModel):
 
     model_config = _STRICT
     scan_id: uuid.UUID
-    code: str = Field(max_length=4096)
-    gate: str = Field(min_length=1, max_length=100, description="gate id or name")
+    code: NoControls = Field(max_length=4096)
+    gate: NoControls = Field(min_length=1, max_length=100, description="gate id or name")
     direction: Direction | None = None
     scanned_at: AwareDatetime | None = Field(default=None, description="with a UTC offset")
     offline_verdict: Verdict | None = None
@@ -87,8 +88,18 @@ class ScanBatchIn(BaseModel):
     scans: list[ScanIn] = Field(max_length=1000)
 
 
+class ScanRefusal(BaseModel):
+    """One scan of a batch the server refused on its own (the rest is stored): the gate
+    sets it aside instead of resending it."""
+
+    scan_id: str | None = Field(description="as sent (it may be what is wrong)")
+    error: ErrorBody
+
+
 class ScanBatchOut(BaseModel):
     results: list[ScanOut]
+    refused: list[ScanRefusal] = Field(
+        default_factory=list, description="scans refused one by one, each with its error")
 
 
 class ScanLogEntry(BaseModel):
@@ -165,8 +176,8 @@ class AccessLevelIn(BaseModel):
 
 class GateIn(BaseModel):
     model_config = _STRICT
-    name: str = Field(min_length=1, max_length=120)
-    zone: str = Field(min_length=1, max_length=120)
+    name: NoControls = Field(min_length=1, max_length=120)
+    zone: NoControls = Field(min_length=1, max_length=120)
     direction: Direction = Direction.IN
 
 
@@ -291,7 +302,7 @@ class HeartbeatIn(BaseModel):
     last_sync_at: dt.datetime | None = None
     clock: dt.datetime
     mode: Literal["online", "offline"] = "online"
-    gate: str | None = Field(default=None, max_length=120)
+    gate: NoControls | None = Field(default=None, max_length=120)
 
 
 class HeartbeatOut(BaseModel):

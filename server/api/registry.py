@@ -27,6 +27,7 @@ class EndpointMeta:
     content_type: str = "application/json"
     request_content: tuple[str, ...] = field(default_factory=tuple)
     body_optional: bool = False
+    body_parser: Callable[[bytes], BaseModel] | None = None  # ``body`` stays the documented shape
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
@@ -72,16 +73,19 @@ def endpoint(
     content_type: str = "application/json",
     request_content: tuple[str, ...] = (),
     body_optional: bool = False,
+    body_parser: Callable[[bytes], BaseModel] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     meta = EndpointMeta(method, roles, summary, body, query, response, status, content_type,
-                        request_content, body_optional)
+                        request_content, body_optional, body_parser)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(fn)
         def view(**path: Any) -> Any:
             principal: Principal = require(roles)
             kwargs: dict[str, Any] = dict(path)
-            if body is not None:
+            if body_parser is not None:
+                kwargs["body"] = body_parser(request.get_data(cache=True))
+            elif body is not None:
                 kwargs["body"] = _parse_body(body, body_optional)
             if query is not None:
                 kwargs["query"] = _parse_query(query)

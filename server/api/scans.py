@@ -11,6 +11,7 @@ from ..access import GATE, STAFF
 from ..services.entry import checkin, hotcache, scanlog
 from ..services.event import setup
 from .auth import Principal
+from .batch import ParsedBatch, parse_batch
 from .registry import endpoint
 from .schemas import ScanLogQuery
 
@@ -24,12 +25,13 @@ def post_scan(who: Principal, body: ScanIn) -> ScanOut:
     return presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
 
 
-@endpoint(bp, "/scans/batch", "POST", roles=GATE, body=ScanBatchIn, response=ScanBatchOut,
-          summary="Upload queued offline scans (idempotent by scan_id)")
-def post_batch(who: Principal, body: ScanBatchIn) -> ScanBatchOut:
+@endpoint(bp, "/scans/batch", "POST", roles=GATE, body=ScanBatchIn, body_parser=parse_batch,
+          response=ScanBatchOut, summary="Upload queued offline scans (idempotent by scan_id); "
+          "a scan that does not match the schema is answered in `refused`, the rest stored")
+def post_batch(who: Principal, body: ParsedBatch) -> ScanBatchOut:
     event = setup.current_event()
-    results = checkin.record_batch(event, who.device, body.scans)
-    return ScanBatchOut(results=[presenters.scan_out(r) for r in results])
+    results = checkin.record_batch(event, who.device, body.scans) if body.scans else []
+    return ScanBatchOut(results=[presenters.scan_out(r) for r in results], refused=body.refused)
 
 
 @endpoint(bp, "/scans", "GET", roles=STAFF, query=ScanLogQuery, response=ScanLog,

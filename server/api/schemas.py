@@ -3,9 +3,10 @@ acknowledgements). What the gate also reads or sends lives in ``shared.schemas``
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared import MAX_ID
+from shared.controls import NoControls
 from shared.schemas import AccessLevelOut, DeviceOut, GateOut, PresenceOut, ZoneOut
 
 from ..services.event import sync
@@ -19,8 +20,12 @@ class SearchQuery(BaseModel):
     offset: int = Field(default=0, ge=0, le=10_000_000)
 
 
-class LookupQuery(BaseModel):
-    code: str = Field(min_length=1, max_length=4096, description="a scanned code or badge number")
+class LookupIn(BaseModel):
+    """A POST body, not a query string: full badge codes stay out of URLs and access logs."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: NoControls = Field(min_length=1, max_length=4096,
+                             description="a scanned code or badge number")
 
 
 class Deleted(BaseModel):

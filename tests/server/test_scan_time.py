@@ -6,12 +6,12 @@ clock says. Both databases."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import Any
 
 from tests.support.factories import new_badge, scan, server_scans
 from tests.support.inproc import AppServer
+from tests.support.signin import signed_in
 
 HALL_IN, HALL_OUT = "Prelude Hall Entrance", "Prelude Hall Exit"
 
@@ -111,16 +111,7 @@ def test_measured_clock_skew_is_on_the_dashboard(app_server: AppServer) -> None:
     beat = gate.post(f"{app_server.url}/api/v1/devices/heartbeat", json={
         "queued_scans": 0, "clock": (_now() + dt.timedelta(minutes=9)).isoformat()})
     assert beat.status_code == 200, beat.text
-    password = "correct horse battery staple 9"
-    email = f"clock-{uuid.uuid4().hex[:6]}@admit.local"
-    app_server.cli("create-user", "--email", email, "--password", password, "--role", "admin")
-    web = app_server.session(None)
-    page = web.get(f"{app_server.url}/login").text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert csrf is not None
-    signed_in = web.post(f"{app_server.url}/login", allow_redirects=False, data={
-        "csrf_token": csrf.group(1), "email": email, "password": password})
-    assert signed_in.status_code in (302, 303), signed_in.text
+    web = signed_in(app_server, "admin")
     overview = web.get(f"{app_server.url}/dashboard/overview.json").json()
     row = next(g for g in overview["gates"] if g["device"] == "skewed gate")
     assert row["clock_note"] == "clock 9 min fast"
