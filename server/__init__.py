@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(AdmitError)
     def _admit(exc: AdmitError) -> Any:
-        return jsonify(envelope(exc.code, exc.message, exc.details)), exc.status
+        headers = getattr(exc, "headers", None) or {}  # e.g. Retry-After on a 429
+        return jsonify(envelope(exc.code, exc.message, exc.details)), exc.status, headers
 
     @app.errorhandler(ValidationError)
     def _pydantic(exc: ValidationError) -> Any:
@@ -67,5 +69,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
-        log.exception("unhandled error")
+        from .services.entry.privacy import redact_codes
+
+        trace = "".join(traceback.format_exception(exc))
+        log.error("unhandled error\n%s", redact_codes(trace))
         return jsonify(envelope("internal", "internal error; it has been logged")), 500

@@ -86,8 +86,13 @@ def attendee_out(event: Event, attendee: Attendee) -> AttendeeOut:
     )
 
 
-def scan_out(result: ScanResult) -> ScanOut:
-    scan, attendee, badge = result.scan, result.attendee, result.badge
+def scan_out(result: ScanResult, with_person: bool = True) -> ScanOut:
+    """A scan's answer. Only an admit says who the person is (the gate shows them to
+    the door staff); a deny answers the reason and the badge number, and a batch upload
+    (``with_person=False``: the gate showed its verdict long ago) no one at all."""
+    scan, badge = result.scan, result.badge
+    shown = with_person and scan.verdict == Verdict.ADMIT.value
+    attendee = result.attendee if shown else None
     return ScanOut(
         scan_id=uuid.UUID(scan.scan_id), verdict=Verdict(scan.verdict), reason=Reason(scan.reason),
         message=REASON_TEXT[Reason(scan.reason)], gate=result.gate.name,

@@ -31,7 +31,8 @@ def post_scan(who: Principal, body: ScanIn) -> ScanOut:
 def post_batch(who: Principal, body: ParsedBatch) -> ScanBatchOut:
     event = setup.current_event()
     results = checkin.record_batch(event, who.device, body.scans) if body.scans else []
-    return ScanBatchOut(results=[presenters.scan_out(r) for r in results], refused=body.refused)
+    return ScanBatchOut(results=[presenters.scan_out(r, with_person=False) for r in results],
+                        refused=body.refused)
 
 
 @endpoint(bp, "/scans", "GET", roles=STAFF, query=ScanLogQuery, response=ScanLog,

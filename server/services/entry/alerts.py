@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from shared import Reason
+from shared import Reason, format_badge_number
 
 from ...errors import NotFound
 from ...extensions import db
@@ -33,7 +33,9 @@ def conflict_kind(server_reason: Reason) -> str:
 
 
 def raise_for(event: Event, scan: Scan, attendee: Holder | Attendee | None) -> Alert:
-    who = attendee.name if attendee else f"badge {scan.badge_id}"
+    # The badge number, not the name: the message is stored text, and a name in it would
+    # outlive the attendee's deletion. Security opens the person from attendee_id.
+    who = f"badge {format_badge_number(scan.badge_id)}" if scan.badge_id else "unknown badge"
     kind = scan.conflict or "offline_disagrees"
     alert = Alert(
         event_id=event.id,

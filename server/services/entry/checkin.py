@@ -39,10 +39,11 @@ from shared.schemas import ScanIn
 
 from ...extensions import db
 from ...models import ApiToken, Attendee, Event, Gate, Scan, utcnow
+from .. import ratelimit
 from ..db import transactional
 from ..event import setup
 from ..issuing import keys
-from . import alerts, scantime
+from . import alerts, privacy, scantime
 from .checkin_facts import (
     BadgeState,
     Holder,
@@ -74,6 +75,7 @@ class Caller:
     device_id: int | None
     bound_gate_id: int | None
     last_sync_at: dt.datetime | None = None  # the floor of its offline scans' times
+    name: str = "anonymous"
 
     def may_scan_at(self, gate: Gate, direction: Direction) -> bool:
         """A device bound to a gate scans there, in that gate's direction, and nowhere
@@ -86,7 +88,7 @@ class Caller:
     def of(cls, device: ApiToken | None) -> Caller:
         if device is None:
             return cls(None, None)
-        return cls(device.id, device.gate_id, device.last_sync_at)
+        return cls(device.id, device.gate_id, device.last_sync_at, f"device:{device.name}")
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen,
         "gate_id": gate.id,
         "zone_id": gate.zone_id,
         "direction": seen.direction.value,
-        "code": scan_in.code[:4096],
+        "code": privacy.stored_code(scan_in.code, claims, seen.manual),
         "badge_id": claims.badge_id if isinstance(claims, BadgeClaims) else None,
         "badge_revision": claims.revision if isinstance(claims, BadgeClaims) else None,
         "attendee_id": holder.id if holder else None,
@@ -161,8 +163,8 @@ def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen,
 
 def _result(scan: Scan, gate: Gate, seen: _Seen) -> ScanResult:
     locked = seen.locked
-    return ScanResult(scan, gate, locked.holder if locked else None,
-                      locked.badge if locked else None, duplicate=False)
+    holder = locked.holder if locked and not locked.deleted else None  # deleted: no one
+    return ScanResult(scan, gate, holder, locked.badge if locked else None, duplicate=False)
 
 
 @transactional
@@ -174,6 +176,9 @@ def _decide_online(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ri
                 scanned_at=now, received_at=now, conflict=None)
     if verdict.admitted and seen.locked is not None:
         move_presence(seen.locked, gate, seen.direction, seen.day, now)
+    if privacy.looks_typed(scan_in.code):
+        badge_id = seen.claims.badge_id if isinstance(seen.claims, BadgeClaims) else None
+        privacy.audit_typed(caller.name, scan_in.code, badge_id, found=seen.manual)
     return _result(scan, gate, seen)
 
 
@@ -209,6 +214,8 @@ def _existing(scan_id: str) -> ScanResult | None:
         return None
     attendee = db.session.get(Attendee, scan.attendee_id) if scan.attendee_id else None
     badge = attendee.badge if attendee else None
+    if attendee is not None and attendee.deleted_at is not None:
+        attendee = None  # a deleted attendee answers nothing personal, a retry included
     return ScanResult(
         scan=scan,
         gate=db.session.get(Gate, scan.gate_id),  # type: ignore[arg-type]
@@ -230,9 +237,12 @@ def record_scan(
 
     The scan_id's uniqueness is enforced by the insert itself (no SELECT first): a
     repeated id fails the transaction, which rolls back, and the stored answer wins."""
+    caller = Caller.of(device)
+    if privacy.looks_typed(scan_in.code):  # before any work: a limit, not a cost
+        ratelimit.hit(ratelimit.typed_numbers(), str(caller.device_id or caller.name),
+                      "too many typed numbers")
     gate = gate or setup.resolve_gate(event, scan_in.gate)
     ring = keys.keyring(event)
-    caller = Caller.of(device)
     moment = now or utcnow()
     for attempt in range(3):
         try:

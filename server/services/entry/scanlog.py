@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from ...extensions import db
 from ...models import ApiToken, Attendee, Event, Gate, Scan, Zone
@@ -16,8 +16,10 @@ def query(
     gate: int | None = None,
     limit: int = 100,
 ) -> list[tuple[Scan, str, str, str | None, str | None]]:
+    # A deleted attendee's scans stay in the log, without the name.
+    name = case((Attendee.deleted_at.is_(None), Attendee.name), else_=None)
     stmt = (
-        select(Scan, Gate.name, Zone.name, ApiToken.name, Attendee.name)
+        select(Scan, Gate.name, Zone.name, ApiToken.name, name)
         .join(Gate, Gate.id == Scan.gate_id)
         .join(Zone, Zone.id == Scan.zone_id)
         .outerjoin(ApiToken, ApiToken.id == Scan.device_id)
