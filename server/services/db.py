@@ -33,6 +33,10 @@ T = TypeVar("T")
 P = ParamSpec("P")
 _ACTIVE = "admit.in_transaction"  # session.info key: a service transaction is open
 _ATTEMPTS = 8
+# How long a write waits for SQLite's writer (other threads, other workers, another
+# process holding the database) before it is answered 503 ``busy``: a gate that waits
+# longer has long since decided offline.
+WRITER_WAIT_S = 2.0
 _SQLITE_WRITER = threading.RLock()
 _LOCK_FILES: dict[str, int] = {}
 
@@ -53,14 +57,17 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={int(WRITER_WAIT_S * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        busy_ms = options.get("sqlite_busy_ms")
+        if busy_ms is not None:  # what is left of this call's wait (see _outermost)
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_ms)}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")
 
 
 def _is_lock_error(exc: OperationalError) -> bool:
@@ -96,12 +103,22 @@ def _outermost(session: Session, call: Callable[[], T]) -> T:
     # Writers queue on a thread lock and a file lock (kernel wake-up, in order) instead
     # of in SQLite's busy handler, whose sleeps (1, 2, 5, 10... ms) dominate latency
     # when several gunicorn workers write at once.
-    with _SQLITE_WRITER, _file_lock(engine.url.database):
-        return _attempt(session, call, fresh=True)
+    # Every wait has one deadline (thread lock, file lock, SQLite's own busy handler):
+    # past it the call is refused with ServiceBusy, never left hanging.
+    deadline = time.monotonic() + WRITER_WAIT_S
+    if not _SQLITE_WRITER.acquire(timeout=WRITER_WAIT_S):
+        raise ServiceBusy("the database is busy, try again")
+    try:
+        with _file_lock(engine.url.database, deadline):
+            return _attempt(session, call, fresh=True, deadline=deadline)
+    finally:
+        _SQLITE_WRITER.release()
 
 
 @contextmanager
-def _file_lock(database: str | None) -> Iterator[None]:
+def _file_lock(database: str | None, deadline: float) -> Iterator[None]:
+    """The writer lock the gunicorn workers share. ``flock`` has no timeout, so it is
+    tried without blocking, with short growing pauses, until the deadline."""
     if not database or database == ":memory:":
         yield
         return
@@ -109,14 +126,24 @@ def _file_lock(database: str | None) -> Iterator[None]:
     if fd is None:
         fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
         _LOCK_FILES[database] = fd
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    pause = 0.0005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise ServiceBusy("the database is busy, try again") from None
+            time.sleep(pause)  # polling a lock with no timeout, not synchronisation
+            pause = min(pause * 2, 0.005)
     try:
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def _attempt(session: Session, call: Callable[[], T], fresh: bool) -> T:
+def _attempt(session: Session, call: Callable[[], T], fresh: bool,
+             deadline: float | None = None) -> T:
     for attempt in range(_ATTEMPTS):
         # SQLite must begin anew to take its write lock up front; end the request's read
         # transaction with a commit, which (unlike a rollback) keeps loaded objects
@@ -125,8 +152,14 @@ def _attempt(session: Session, call: Callable[[], T], fresh: bool) -> T:
         if fresh and session.in_transaction():
             session.commit()
             session.expire_all()
+        options: dict[str, Any] = {"sqlite_immediate": True}
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            options["sqlite_busy_ms"] = max(1, int(left * 1000))
         try:
-            session.connection(execution_options={"sqlite_immediate": True})
+            session.connection(execution_options=options)
             result = call()
             session.commit()
             return result
