@@ -7,8 +7,10 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy.exc
 from flask import Flask, jsonify
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .config import Config
@@ -26,9 +28,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.instance_path = config.INSTANCE_PATH
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from .services.db import configure_engine, prepare_engine_options
+
+    prepare_engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
-    from .services.db import configure_engine
 
     configure_engine(app)
     _register_errors(app)
@@ -61,6 +65,15 @@ def _register_errors(app: Flask) -> None:
 
         return jsonify(envelope("validation_failed", "invalid input",
                                 validation_details(exc))), 422
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(sqlalchemy.exc.TimeoutError)
+    def _database_down(exc: Exception) -> Any:
+        # Unreachable, not answering in time, or the pool exhausted by such waits: the
+        # client may try again (a gate decides offline meanwhile), never a 500.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return jsonify(envelope("database_unavailable",
+                                "the database is not answering, try again")), 503
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:

@@ -8,6 +8,7 @@ from shared.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
 
 from .. import presenters
 from ..access import GATE, STAFF
+from ..services.db import SCAN_STATEMENT_S
 from ..services.entry import checkin, hotcache, scanlog
 from ..services.event import setup
 from .auth import Principal
@@ -18,16 +19,18 @@ from .schemas import ScanLogQuery
 bp = Blueprint("scans", __name__)
 
 
+# A database that stops answering gets each round trip SCAN_STATEMENT_S, then 503.
 @endpoint(bp, "/scans", "POST", roles=GATE, body=ScanIn, response=ScanOut,
-          summary="Decide one scan (idempotent by scan_id)")
+          statement_s=SCAN_STATEMENT_S, summary="Decide one scan (idempotent by scan_id)")
 def post_scan(who: Principal, body: ScanIn) -> ScanOut:
     event, gate = hotcache.event_and_gate(body.gate)
     return presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
 
 
 @endpoint(bp, "/scans/batch", "POST", roles=GATE, body=ScanBatchIn, body_parser=parse_batch,
-          response=ScanBatchOut, summary="Upload queued offline scans (idempotent by scan_id); "
-          "a scan that does not match the schema is answered in `refused`, the rest stored")
+          statement_s=SCAN_STATEMENT_S, response=ScanBatchOut,
+          summary="Upload queued offline scans (idempotent by scan_id); a scan that does not "
+          "match the schema is answered in `refused`, the rest stored")
 def post_batch(who: Principal, body: ParsedBatch) -> ScanBatchOut:
     event = setup.current_event()
     results = checkin.record_batch(event, who.device, body.scans) if body.scans else []

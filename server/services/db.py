@@ -41,12 +41,40 @@ _SQLITE_WRITER = threading.RLock()
 _LOCK_FILES: dict[str, int] = {}
 
 
+# PostgreSQL: how long to wait for a connection (a new one, or one from the pool) and,
+# on the scan path, for each statement (services.dbdeadline), before answering 503.
+PG_CONNECT_TIMEOUT_S = 2
+PG_POOL_TIMEOUT_S = 3.0
+SCAN_STATEMENT_S = 2.0
+
+
+def prepare_engine_options(app: Flask) -> None:
+    """Before the engine exists: a PostgreSQL that does not answer must not hang a
+    connect (libpq's default waits as long as TCP does) or a wait for the pool."""
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **options.get("connect_args", {})}
+    options.update(connect_args=connect_args, pool_timeout=PG_POOL_TIMEOUT_S)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def configure_engine(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
+    if engine.dialect.name == "postgresql":
+        _install_pg_hooks(engine)
     if engine.dialect.name != "sqlite":
         return
     _install_sqlite_hooks(engine)
+
+
+def _install_pg_hooks(engine: Engine) -> None:
+    from .dbdeadline import DeadlineConnection
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        return DeadlineConnection.connect(*cargs, **cparams)
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

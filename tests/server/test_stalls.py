@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests.support.factories import new_badge
+from tests.support.faultproxy import FaultProxy
 from tests.support.live import LiveServer
 
 EXIT = "Prelude Hall Exit"  # exits always admit: every answer here is about the database
@@ -83,3 +84,37 @@ def test_a_large_import_lets_scans_through(sqlite_server: LiveServer) -> None:
             "AND id > ? AND id < ?", (min(creates), max(creates))).fetchone()[0]
     assert len(creates) == 1500
     assert between > 0
+
+
+@pytest.fixture(scope="module")
+def pg_behind_proxy() -> Iterator[tuple[LiveServer, FaultProxy]]:
+    """A PostgreSQL server the test can silence: gunicorn reaches it through a proxy."""
+    proxy = FaultProxy("127.0.0.1", 5432)
+    server = LiveServer("postgres", attendees=5)
+    server.database_url = server.database_url.replace("127.0.0.1:5432",
+                                                      f"127.0.0.1:{proxy.port}")
+    server.env["DATABASE_URL"] = server.database_url
+    server.start()
+    yield server, proxy
+    proxy.set_mode("pass")
+    server.stop()
+    proxy.close()
+
+
+@pytest.mark.parametrize("fault", ["stall", "refuse"])
+def test_postgres_not_answering_gives_503_then_recovers(
+        pg_behind_proxy: tuple[LiveServer, FaultProxy], fault: str) -> None:
+    server, proxy = pg_behind_proxy
+    badge = new_badge(server)
+    assert _scan(server, badge.code).status_code == 200  # pooled connections are open
+    proxy.set_mode(fault)
+    if fault == "refuse":
+        proxy.drop_connections()  # the database went away: its connections end too
+    try:
+        for _ in range(3):  # pooled connections and new ones alike
+            answer = _scan(server, badge.code)
+            assert answer.status_code == 503, answer.text
+            assert answer.json()["error"]["code"] == "database_unavailable"
+    finally:
+        proxy.set_mode("pass")
+    assert _scan(server, badge.code).status_code == 200  # recovered by itself
