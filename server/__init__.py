@@ -39,6 +39,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .guards import refuse_control_characters_in_urls
 
     app.before_request(refuse_control_characters_in_urls)
+    from . import observability
+
+    observability.init_app(app)
 
     from . import api, cli
 

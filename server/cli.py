@@ -50,6 +50,10 @@ def _clean_errors(fn: Callable[..., None]) -> Callable[..., None]:
 
 
 def register(app: Flask) -> None:
+    from .jobs import cli as jobs_cli
+
+    jobs_cli.register(app)
+
     @app.cli.command("init-db")
     @_clean_errors
     def init_db_cmd() -> None:
@@ -96,13 +100,21 @@ def register(app: Flask) -> None:
     @click.option("--retries", type=int, default=4, show_default=True)
     @click.option("--backoff", type=float, default=1.0, show_default=True,
                   help="Seconds before the first retry of a temporary failure (doubles).")
+    @click.option("--queue", is_flag=True,
+                  help="Send as jobs (worker processes with REDIS_URL) and follow progress.")
     @_clean_errors
     def send_badges_cmd(attendee_ids: tuple[int, ...], resend: bool, rate: float | None,
-                        retries: int, backoff: float) -> None:
+                        retries: int, backoff: float, queue: bool) -> None:
         """Email badges to everyone whose current badge was not yet delivered."""
         from flask import current_app
 
         from .services.mail import delivery
+
+        if queue:
+            from .jobs.cli import queue_send
+
+            queue_send(resend, list(attendee_ids) or None)
+            return
 
         event = setup.current_event()
         ids = delivery.due(event, list(attendee_ids) or None, resend)

@@ -6,7 +6,7 @@ from flask import Blueprint
 
 from shared.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
 
-from .. import presenters
+from .. import metrics, presenters
 from ..access import GATE, STAFF
 from ..services.db import SCAN_STATEMENT_S
 from ..services.entry import checkin, hotcache, scanlog
@@ -24,7 +24,9 @@ bp = Blueprint("scans", __name__)
           statement_s=SCAN_STATEMENT_S, summary="Decide one scan (idempotent by scan_id)")
 def post_scan(who: Principal, body: ScanIn) -> ScanOut:
     event, gate = hotcache.event_and_gate(body.gate)
-    return presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
+    out = presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
+    metrics.count_scan(out.verdict, out.reason)  # latency: observability's after_request
+    return out
 
 
 @endpoint(bp, "/scans/batch", "POST", roles=GATE, body=ScanBatchIn, body_parser=parse_batch,
@@ -34,8 +36,12 @@ def post_scan(who: Principal, body: ScanIn) -> ScanOut:
 def post_batch(who: Principal, body: ParsedBatch) -> ScanBatchOut:
     event = setup.current_event()
     results = checkin.record_batch(event, who.device, body.scans) if body.scans else []
-    return ScanBatchOut(results=[presenters.scan_out(r, with_person=False) for r in results],
-                        refused=body.refused)
+    out = ScanBatchOut(results=[presenters.scan_out(r, with_person=False) for r in results],
+                       refused=body.refused)
+    metrics.count_batch(len(body.scans))
+    for result in out.results:
+        metrics.count_scan(result.verdict, result.reason, "batch")
+    return out
 
 
 @endpoint(bp, "/scans", "GET", roles=STAFF, query=ScanLogQuery, response=ScanLog,

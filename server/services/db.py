@@ -187,7 +187,8 @@ def _attempt(session: Session, call: Callable[[], T], fresh: bool,
                 break
             options["sqlite_busy_ms"] = max(1, int(left * 1000))
         try:
-            session.connection(execution_options=options)
+            if fresh:  # PostgreSQL's transaction already has its connection
+                session.connection(execution_options=options)
             result = call()
             session.commit()
             return result

@@ -1,7 +1,7 @@
 """scans.device_time: the gate's clock, kept beside the server's time
 
 Revision ID: c4a7e2d91f06
-Revises: b1e3f4bcd505
+Revises: c7a2d9e4f310
 Create Date: 2026-11-30 19:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c4a7e2d91f06'
-down_revision = 'b1e3f4bcd505'
+down_revision = 'c7a2d9e4f310'
 branch_labels = None
 depends_on = None
 

@@ -1,28 +1,35 @@
-"""A short-lived per-process copy of what every scan reads but almost never changes:
-the event and its gates (with their zones).
+"""A per-process copy of what every scan reads but almost never changes: the event and
+its gates (with their zones).
 
-Two statements fewer per scan. It is a cache, not state: any process may drop it, and
-it lives ``TTL_S`` seconds, so a gate created or changed elsewhere is seen within that
-time (an unknown gate name is always looked up at once). Signing keys are NOT cached: a
+It is a cache, not state: any process may drop it. It is keyed by the ``setup`` row of
+``cache_versions``, which every transaction that changes an event, zone, gate or access
+level bumps before it commits (a flush hook, below), so every process of every instance
+sees a change at its next scan, not after a timer; reading the version is one primary-key
+read (an unknown gate name is always looked up at once). Signing keys are NOT cached: a
 retired key must stop working on every worker immediately.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from ...extensions import db
-from ...models import Event, Gate
+from ...models import AccessLevel, CacheVersion, Event, Gate, Zone
 from ..event import setup
 
-TTL_S = 2.0
+SETUP = "setup"
+_SETUP_MODELS = (Event, Zone, Gate, AccessLevel)
 
 
 @dataclass
 class _Snapshot:
-    at: float
+    version: int
     event: Event
     gates: dict[str, Gate] = field(default_factory=dict)
 
@@ -39,15 +46,20 @@ def _detach(*objects: object) -> None:
             db.session.expunge(obj)
 
 
+def setup_version() -> int:
+    return int(db.session.scalar(select(CacheVersion.version).where(CacheVersion.name == SETUP))
+               or 0)
+
+
 def event_and_gate(gate_ref: str) -> tuple[Event, Gate]:
     global _snapshot
-    now = time.monotonic()
+    version = setup_version()
     with _lock:
-        snap = _snapshot if _snapshot is not None and now - _snapshot.at < TTL_S else None
+        snap = _snapshot if _snapshot is not None and _snapshot.version == version else None
     if snap is None:
         event = setup.current_event()
         _detach(event)
-        snap = _Snapshot(now, event)
+        snap = _Snapshot(version, event)
         with _lock:
             _snapshot = snap
     gate = snap.gates.get(gate_ref)
@@ -63,3 +75,12 @@ def clear() -> None:
     global _snapshot
     with _lock:
         _snapshot = None
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _bump_on_setup_change(session: Session, _context: Any, _instances: Any) -> None:
+    """Same transaction as the change: a reader sees the new version with the new rows."""
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, _SETUP_MODELS) for obj in changed):
+        session.execute(update(CacheVersion).where(CacheVersion.name == SETUP)
+                        .values(version=CacheVersion.version + 1))
