@@ -54,7 +54,6 @@ class Config:
         # was given into the server's logs.
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True,
                                                           "hide_parameters": True}
-        self.REDIS_URL = env.get("REDIS_URL") or None
         # Typed badge numbers per gate device per minute (services.ratelimit).
         self.TYPED_NUMBERS_PER_MINUTE = int(env.get("TYPED_NUMBERS_PER_MINUTE", "10"))
         self.JSON_SORT_KEYS = False

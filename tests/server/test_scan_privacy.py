@@ -218,3 +218,29 @@ def test_typed_numbers_are_limited_per_device_across_workers(limited_server: Liv
         "scan_id": str(uuid.uuid4()), "code": badges[0].code, "gate": "Prelude Hall Exit"},
         headers={"Authorization": f"Bearer {token}"})
     assert scanned.status_code == 200, scanned.text
+
+
+def test_the_limit_lives_in_redis_when_configured(app_server: AppServer) -> None:
+    """With REDIS_URL the count is in Redis (every instance shares it): two apps on one
+    Redis, each with its own instance folder, see one limit."""
+    from server.errors import RateLimited
+    from server.services import ratelimit
+
+    redis_url = "redis://127.0.0.1:6379/15"
+    key, rule = f"test-{uuid.uuid4().hex}", ratelimit.Rule("typed", 10, 60.0)
+    first, second = app_server.app, AppServer(app_server.db_kind, app_server.instance / "other",
+                                               database_url=app_server.database_url)
+    second.start(seed=False)
+    previous = first.config.get("REDIS_URL")
+    try:
+        for app in (first, second.app):
+            app.config["REDIS_URL"] = redis_url
+        for i in range(10):
+            with (first if i % 2 else second.app).test_request_context():
+                ratelimit.hit(rule, key, "too many typed numbers")
+        with second.app.test_request_context(), pytest.raises(RateLimited) as refused:
+            ratelimit.hit(rule, key, "too many typed numbers")
+        assert 1 <= refused.value.retry_after_s <= 6
+    finally:
+        first.config["REDIS_URL"] = previous
+        second.stop()
