@@ -102,3 +102,10 @@ def test_odd_page_numbers_on_the_dashboard(app_server: AppServer, page: str) -> 
     web = signed_in(app_server, "admin")
     resp = web.get(f"{app_server.url}/admin/attendees", params={"page": page})
     assert resp.status_code < 500, resp.text
+
+
+@pytest.mark.parametrize("path", ["/dashboard/search", "/admin/attendees"])
+def test_control_characters_in_dashboard_searches(app_server: AppServer, path: str) -> None:
+    web = signed_in(app_server, "admin")
+    resp = web.get(f"{app_server.url}{path}", params={"q": "a\x00b"})
+    assert 400 <= resp.status_code < 500, (resp.status_code, resp.text[:300])
