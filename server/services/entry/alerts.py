@@ -66,3 +66,14 @@ def acknowledge(event: Event, alert_id: int, *, actor: str, note: str = "") -> A
         alert.acknowledged_by = actor
         audit.record(actor, "alert.acknowledge", f"alert:{alert.id}", note=note)
     return alert
+
+
+def holder_names(items: list[Alert]) -> dict[int, str]:
+    """Names of the people alerts are about, for staff pages; a deleted attendee has none
+    (the stored message never carries a name, see raise_for)."""
+    ids = {a.attendee_id for a in items if a.attendee_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Attendee.id, Attendee.name).where(
+        Attendee.id.in_(ids), Attendee.deleted_at.is_(None))).all()
+    return {attendee_id: name for attendee_id, name in rows}
