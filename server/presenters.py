@@ -38,18 +38,21 @@ from .services.people import attendees
 
 def zone_out(zone: Zone, occupancy: dict[int, int]) -> ZoneOut:
     return ZoneOut(id=zone.id, name=zone.name, slot=zone.slot, capacity=zone.capacity,
-                   allow_reentry=zone.allow_reentry, occupancy=occupancy.get(zone.id, 0))
+                   allow_reentry=zone.allow_reentry, occupancy=occupancy.get(zone.id, 0),
+                   active=zone.active)
 
 
 def gate_out(gate: Gate) -> GateOut:
     return GateOut(id=gate.id, name=gate.name, zone=gate.zone.name, zone_id=gate.zone_id,
-                   zone_slot=gate.zone.slot, direction=Direction(gate.direction))
+                   zone_slot=gate.zone.slot, direction=Direction(gate.direction),
+                   active=gate.active)
 
 
 def level_out(event: Event, level: AccessLevel) -> AccessLevelOut:
     return AccessLevelOut(id=level.id, name=level.name, colour=level.colour,
                           zones=[z.name for z in level.zones],
-                          days=setup.offsets_to_dates(event, level.day_offsets))
+                          days=setup.offsets_to_dates(event, level.day_offsets),
+                          active=level.active)
 
 
 def badge_out(event: Event, badge: Badge, with_code: bool = False) -> BadgeOut:
@@ -118,7 +121,7 @@ def scan_log_entries(rows: list[tuple[Scan, str, str, str | None, str | None]]) 
             offline_verdict=Verdict(s.verdict) if s.mode == "offline" else None,
             offline_reason=Reason(s.reason) if s.mode == "offline" else None,
             conflict=s.conflict, server_reason=Reason(s.server_reason), actor=s.actor,
-            note=s.note,
+            note=s.note, annuls=uuid.UUID(s.annuls) if s.annuls else None,
         )
         for s, gate, zone, device, name in rows
     ]

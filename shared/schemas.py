@@ -106,7 +106,7 @@ class ScanLogEntry(BaseModel):
     scan_id: uuid.UUID
     verdict: Verdict
     reason: Reason
-    mode: Literal["online", "offline", "override"]
+    mode: Literal["online", "offline", "override", "system", "annul"]
     gate: str
     zone: str
     direction: Direction
@@ -124,10 +124,13 @@ class ScanLogEntry(BaseModel):
     server_reason: Reason | None = None
     actor: str | None = Field(default=None, description="who, for an override")
     note: str | None = Field(default=None, description="why (override), or how (typed number)")
+    annuls: uuid.UUID | None = Field(default=None, description="an annul entry: the admit it takes back")
 
 
 class ScanLog(BaseModel):
     scans: list[ScanLogEntry]
+    next_cursor: str | None = Field(
+        default=None, description="pass as ?after= for the next (older) page; null at the end")
 
 
 # --- event setup -----------------------------------------------------------------
@@ -140,6 +143,7 @@ class ZoneOut(BaseModel):
     capacity: int | None
     allow_reentry: bool
     occupancy: int
+    active: bool = True
 
 
 class GateOut(BaseModel):
@@ -149,6 +153,7 @@ class GateOut(BaseModel):
     zone_id: int
     zone_slot: int
     direction: Direction
+    active: bool = True
 
 
 class AccessLevelOut(BaseModel):
@@ -157,6 +162,7 @@ class AccessLevelOut(BaseModel):
     colour: str
     zones: list[str]
     days: list[dt.date]
+    active: bool = True
 
 
 class ZoneIn(BaseModel):
@@ -329,6 +335,7 @@ class BadgeRecord(BaseModel):
     zone_slots: list[int]
     days: list[dt.date]
     sealed: str | None = Field(description="name, organization, level; opens with the code")
+    erased: bool = Field(default=False, description="the holder was erased: forget the record")
 
 
 class EventOut(BaseModel):

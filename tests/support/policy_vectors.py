@@ -268,7 +268,7 @@ def python_offline(case: dict[str, Any]) -> dict[str, Any]:
                     [BadgeRecord.model_validate(b) for b in case["badges"]], "1.0", case["event"])
             for p in case["presence"]:
                 day = dt.date.fromisoformat(p["day"])
-                at = dt.datetime.combine(day, dt.time(9), dt.timezone.utc)
+                at = dt.datetime.combine(day, dt.time(9), dt.UTC)
                 store.record_verdict(None, PresenceChange(p["badge_id"], p["zone_slot"], day, True, at))
             g = case["gate"]
             gate = GateSetup("vector gate", "zone", g["zone_slot"], Direction(g["direction"]), g["allow_reentry"])

@@ -1,7 +1,7 @@
 """scans.device_time: the gate's clock, kept beside the server's time
 
 Revision ID: c4a7e2d91f06
-Revises: c7a2d9e4f310
+Revises: c7a1e5d0f210
 Create Date: 2026-11-30 19:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c4a7e2d91f06'
-down_revision = 'c7a2d9e4f310'
+down_revision = 'c7a1e5d0f210'
 branch_labels = None
 depends_on = None
 
