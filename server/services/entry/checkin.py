@@ -257,12 +257,14 @@ def record_scan(
     raise AssertionError("unreachable")
 
 
-def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> list[ScanResult]:
+def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn],
+                 now: dt.datetime | None = None) -> list[ScanResult]:
     """Queued offline scans, oldest first. Each chunk of ``BATCH_CHUNK`` is one commit
     (one fsync, one write lock) and each scan has its own savepoint, so one bad or
     repeated scan cannot hold back the rest. Unknown gates refuse the batch before
-    anything is recorded. A scan without the gate's verdict is decided online."""
-    now = utcnow()
+    anything is recorded. A scan without the gate's verdict is decided online.
+    ``now`` (the moment of receipt) is injected by tests that stage another day."""
+    now = now or utcnow()
     caller = Caller.of(device)
     ordered = sorted(scans, key=lambda s: scantime.offline_time(s.scanned_at, now,
                                                                 caller.last_sync_at))
