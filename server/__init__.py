@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy.exc
 from flask import Flask, jsonify
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .config import Config
@@ -25,12 +28,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.instance_path = config.INSTANCE_PATH
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from .services.db import configure_engine, prepare_engine_options
+
+    prepare_engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
-    from .services.db import configure_engine
 
     configure_engine(app)
     _register_errors(app)
+    from .guards import refuse_control_characters_in_urls
+
+    app.before_request(refuse_control_characters_in_urls)
     from . import observability
 
     observability.init_app(app)
@@ -52,7 +60,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(AdmitError)
     def _admit(exc: AdmitError) -> Any:
-        return jsonify(envelope(exc.code, exc.message, exc.details)), exc.status
+        headers = getattr(exc, "headers", None) or {}  # e.g. Retry-After on a 429
+        return jsonify(envelope(exc.code, exc.message, exc.details)), exc.status, headers
 
     @app.errorhandler(ValidationError)
     def _pydantic(exc: ValidationError) -> Any:
@@ -61,6 +70,15 @@ def _register_errors(app: Flask) -> None:
         return jsonify(envelope("validation_failed", "invalid input",
                                 validation_details(exc))), 422
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(sqlalchemy.exc.TimeoutError)
+    def _database_down(exc: Exception) -> Any:
+        # Unreachable, not answering in time, or the pool exhausted by such waits: the
+        # client may try again (a gate decides offline meanwhile), never a 500.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return jsonify(envelope("database_unavailable",
+                                "the database is not answering, try again")), 503
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
         name = (exc.name or "error").lower().replace(" ", "_")
@@ -68,5 +86,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
-        log.exception("unhandled error")
+        from .services.entry.privacy import redact_codes
+
+        trace = "".join(traceback.format_exception(exc))
+        log.error("unhandled error\n%s", redact_codes(trace))
         return jsonify(envelope("internal", "internal error; it has been logged")), 500

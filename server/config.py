@@ -50,7 +50,12 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+        # hide_parameters: a failed statement's message must not carry the badge code it
+        # was given into the server's logs.
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True,
+                                                          "hide_parameters": True}
+        # Typed badge numbers per gate device per minute (services.ratelimit).
+        self.TYPED_NUMBERS_PER_MINUTE = int(env.get("TYPED_NUMBERS_PER_MINUTE", "10"))
         self.JSON_SORT_KEYS = False
         # Job queue on Redis (RQ); without it jobs run in a thread of the server process.
         self.REDIS_URL = env.get("REDIS_URL") or None

@@ -55,6 +55,18 @@ class ServiceBusy(AdmitError):
     code = "busy"
 
 
+class RateLimited(AdmitError):
+    """Too many requests of one kind from one caller: 429 with a Retry-After header."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message, details={"retry_after_s": retry_after_s})
+        self.retry_after_s = retry_after_s
+        self.headers = {"Retry-After": str(retry_after_s)}
+
+
 class MailError(AdmitError):
     """Sending an email failed; ``temporary`` says whether a retry may succeed."""
 

@@ -89,8 +89,13 @@ def attendee_out(event: Event, attendee: Attendee) -> AttendeeOut:
     )
 
 
-def scan_out(result: ScanResult) -> ScanOut:
-    scan, attendee, badge = result.scan, result.attendee, result.badge
+def scan_out(result: ScanResult, with_person: bool = True) -> ScanOut:
+    """A scan's answer. Only an admit says who the person is (the gate shows them to
+    the door staff); a deny answers the reason and the badge number, and a batch upload
+    (``with_person=False``: the gate showed its verdict long ago) no one at all."""
+    scan, badge = result.scan, result.badge
+    shown = with_person and scan.verdict == Verdict.ADMIT.value
+    attendee = result.attendee if shown else None
     return ScanOut(
         scan_id=uuid.UUID(scan.scan_id), verdict=Verdict(scan.verdict), reason=Reason(scan.reason),
         message=REASON_TEXT[Reason(scan.reason)], gate=result.gate.name,
@@ -113,7 +118,8 @@ def scan_log_entries(rows: list[tuple[Scan, str, str, str | None, str | None]]) 
         ScanLogEntry(
             scan_id=uuid.UUID(s.scan_id), verdict=Verdict(s.verdict), reason=Reason(s.reason),
             mode=s.mode, gate=gate, zone=zone, direction=Direction(s.direction),  # type: ignore[arg-type]
-            scanned_at=s.scanned_at, received_at=s.received_at, device=device,
+            scanned_at=s.scanned_at, received_at=s.received_at, device_time=s.device_time,
+            device=device,
             badge_id=s.badge_id, attendee_id=s.attendee_id, attendee_name=name, code=s.code,
             offline_verdict=Verdict(s.verdict) if s.mode in QUEUED_MODES else None,
             offline_reason=Reason(s.reason) if s.mode in QUEUED_MODES else None,

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from .controls import NoControls
 from .policy import Direction
 from .reasons import Reason, Verdict
 
@@ -41,8 +42,8 @@ class ScanIn(BaseModel):
 
     model_config = _STRICT
     scan_id: uuid.UUID
-    code: str = Field(max_length=4096)
-    gate: str = Field(min_length=1, max_length=100, description="gate id or name")
+    code: NoControls = Field(max_length=4096)
+    gate: NoControls = Field(min_length=1, max_length=100, description="gate id or name")
     direction: Direction | None = None
     scanned_at: AwareDatetime | None = Field(default=None, description="with a UTC offset")
     offline_verdict: Verdict | None = None
@@ -95,8 +96,18 @@ class ScanBatchIn(BaseModel):
     scans: list[ScanIn] = Field(max_length=1000)
 
 
+class ScanRefusal(BaseModel):
+    """One scan of a batch the server refused on its own (the rest is stored): the gate
+    sets it aside instead of resending it."""
+
+    scan_id: str | None = Field(description="as sent (it may be what is wrong)")
+    error: ErrorBody
+
+
 class ScanBatchOut(BaseModel):
     results: list[ScanOut]
+    refused: list[ScanRefusal] = Field(
+        default_factory=list, description="scans refused one by one, each with its error")
 
 
 class ScanLogEntry(BaseModel):
@@ -110,6 +121,7 @@ class ScanLogEntry(BaseModel):
     direction: Direction
     scanned_at: dt.datetime
     received_at: dt.datetime
+    device_time: dt.datetime | None = Field(default=None, description="the gate's clock")
     device: str | None
     badge_id: int | None
     attendee_id: int | None
@@ -179,8 +191,8 @@ class AccessLevelIn(BaseModel):
 
 class GateIn(BaseModel):
     model_config = _STRICT
-    name: str = Field(min_length=1, max_length=120)
-    zone: str = Field(min_length=1, max_length=120)
+    name: NoControls = Field(min_length=1, max_length=120)
+    zone: NoControls = Field(min_length=1, max_length=120)
     direction: Direction = Direction.IN
 
 
@@ -305,7 +317,7 @@ class HeartbeatIn(BaseModel):
     last_sync_at: dt.datetime | None = None
     clock: dt.datetime
     mode: Literal["online", "offline", "lan"] = "online"
-    gate: str | None = Field(default=None, max_length=120)
+    gate: NoControls | None = Field(default=None, max_length=120)
     lan_public_key: str | None = Field(
         default=None, min_length=44, max_length=44,
         description="this device's raw Ed25519 LAN key, base64 (made at enrolment)")

@@ -24,7 +24,7 @@ from ..services.issuing import badges
 from ..services.people import attendees, importer
 from .auth import Principal
 from .registry import endpoint
-from .schemas import Deleted, LookupQuery, SearchQuery
+from .schemas import Deleted, LookupIn, SearchQuery
 
 bp = Blueprint("attendees", __name__)
 
@@ -93,11 +93,12 @@ def override(who: Principal, attendee_id: int, body: OverrideIn) -> AttendeeOut:
     return presenters.attendee_out(event, attendee)
 
 
-@endpoint(bp, "/lookup", "GET", roles=STAFF, query=LookupQuery, response=LookupOut,
-          summary="Who holds this code or badge number, where are they, what did they scan")
-def lookup(who: Principal, query: LookupQuery) -> LookupOut:
+@endpoint(bp, "/lookup", "POST", roles=STAFF, body=LookupIn, response=LookupOut,
+          summary="Who holds this code or badge number, where are they, what did they scan "
+          "(the code in the body, never in a URL)")
+def lookup(who: Principal, body: LookupIn) -> LookupOut:
     event = setup.current_event()
-    badge = badges.by_code_or_number(event, query.code)
+    badge = badges.by_code_or_number(event, body.code)
     if badge is None:
         raise NotFound("no badge matches this code or number", code="unknown_badge")
     attendee = attendees.get(event, badge.attendee_id)

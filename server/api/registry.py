@@ -12,6 +12,7 @@ from flask import Blueprint, Response, request
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AdmitError, ValidationFailed
+from ..services.dbdeadline import bounded
 from .auth import Principal, require
 
 
@@ -27,6 +28,8 @@ class EndpointMeta:
     content_type: str = "application/json"
     request_content: tuple[str, ...] = field(default_factory=tuple)
     body_optional: bool = False
+    body_parser: Callable[[bytes], BaseModel] | None = None  # ``body`` stays the documented shape
+    statement_s: float | None = None  # each database round trip, auth included (dbdeadline)
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
@@ -74,16 +77,26 @@ def endpoint(
     content_type: str = "application/json",
     request_content: tuple[str, ...] = (),
     body_optional: bool = False,
+    body_parser: Callable[[bytes], BaseModel] | None = None,
+    statement_s: float | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     meta = EndpointMeta(method, roles, summary, body, query, response, status, content_type,
-                        request_content, body_optional)
+                        request_content, body_optional, body_parser, statement_s)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(fn)
         def view(**path: Any) -> Any:
+            if statement_s is None:
+                return handle(**path)
+            with bounded(statement_s):
+                return handle(**path)
+
+        def handle(**path: Any) -> Any:
             principal: Principal = require(roles)
             kwargs: dict[str, Any] = dict(path)
-            if body is not None:
+            if body_parser is not None:
+                kwargs["body"] = body_parser(request.get_data(cache=True))
+            elif body is not None:
                 kwargs["body"] = _parse_body(body, body_optional)
             if query is not None:
                 kwargs["query"] = _parse_query(query)

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared import MAX_ID, Direction
+from shared.controls import NoControls
 from shared.schemas import (
     SYNC_FORMATS,
     AccessLevelOut,
@@ -29,8 +30,12 @@ class SearchQuery(BaseModel):
     offset: int = Field(default=0, ge=0, le=10_000_000)
 
 
-class LookupQuery(BaseModel):
-    code: str = Field(min_length=1, max_length=4096, description="a scanned code or badge number")
+class LookupIn(BaseModel):
+    """A POST body, not a query string: full badge codes stay out of URLs and access logs."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: NoControls = Field(min_length=1, max_length=4096,
+                             description="a scanned code or badge number")
 
 
 class Deleted(BaseModel):

@@ -43,6 +43,7 @@ class Scan(db.Model):  # type: ignore[name-defined,misc]
     mode: Mapped[str] = mapped_column(String(8))
     lan_seq: Mapped[int | None] = mapped_column(BigInteger)  # the LAN leader's order
     scanned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    device_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the gate's clock
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     conflict: Mapped[str | None] = mapped_column(String(40))
     actor: Mapped[str | None] = mapped_column(String(320))

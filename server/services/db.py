@@ -33,16 +33,48 @@ T = TypeVar("T")
 P = ParamSpec("P")
 _ACTIVE = "admit.in_transaction"  # session.info key: a service transaction is open
 _ATTEMPTS = 8
+# How long a write waits for SQLite's writer (other threads, other workers, another
+# process holding the database) before it is answered 503 ``busy``: a gate that waits
+# longer has long since decided offline.
+WRITER_WAIT_S = 2.0
 _SQLITE_WRITER = threading.RLock()
 _LOCK_FILES: dict[str, int] = {}
+
+
+# PostgreSQL: how long to wait for a connection (a new one, or one from the pool) and,
+# on the scan path, for each statement (services.dbdeadline), before answering 503.
+PG_CONNECT_TIMEOUT_S = 2
+PG_POOL_TIMEOUT_S = 3.0
+SCAN_STATEMENT_S = 2.0
+
+
+def prepare_engine_options(app: Flask) -> None:
+    """Before the engine exists: a PostgreSQL that does not answer must not hang a
+    connect (libpq's default waits as long as TCP does) or a wait for the pool."""
+    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **options.get("connect_args", {})}
+    options.update(connect_args=connect_args, pool_timeout=PG_POOL_TIMEOUT_S)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def configure_engine(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
+    if engine.dialect.name == "postgresql":
+        _install_pg_hooks(engine)
     if engine.dialect.name != "sqlite":
         return
     _install_sqlite_hooks(engine)
+
+
+def _install_pg_hooks(engine: Engine) -> None:
+    from .dbdeadline import DeadlineConnection
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        return DeadlineConnection.connect(*cargs, **cparams)
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
@@ -55,14 +87,17 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         # FULL: a commit is on disk before the answer leaves (NORMAL in WAL mode may lose
         # the last commits on power loss): a scan answered is a scan stored.
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={int(WRITER_WAIT_S * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        busy_ms = options.get("sqlite_busy_ms")
+        if busy_ms is not None:  # what is left of this call's wait (see _outermost)
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(busy_ms)}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")
 
 
 def _is_lock_error(exc: OperationalError) -> bool:
@@ -98,12 +133,22 @@ def _outermost(session: Session, call: Callable[[], T]) -> T:
     # Writers queue on a thread lock and a file lock (kernel wake-up, in order) instead
     # of in SQLite's busy handler, whose sleeps (1, 2, 5, 10... ms) dominate latency
     # when several gunicorn workers write at once.
-    with _SQLITE_WRITER, _file_lock(engine.url.database):
-        return _attempt(session, call, fresh=True)
+    # Every wait has one deadline (thread lock, file lock, SQLite's own busy handler):
+    # past it the call is refused with ServiceBusy, never left hanging.
+    deadline = time.monotonic() + WRITER_WAIT_S
+    if not _SQLITE_WRITER.acquire(timeout=WRITER_WAIT_S):
+        raise ServiceBusy("the database is busy, try again")
+    try:
+        with _file_lock(engine.url.database, deadline):
+            return _attempt(session, call, fresh=True, deadline=deadline)
+    finally:
+        _SQLITE_WRITER.release()
 
 
 @contextmanager
-def _file_lock(database: str | None) -> Iterator[None]:
+def _file_lock(database: str | None, deadline: float) -> Iterator[None]:
+    """The writer lock the gunicorn workers share. ``flock`` has no timeout, so it is
+    tried without blocking, with short growing pauses, until the deadline."""
     if not database or database == ":memory:":
         yield
         return
@@ -111,14 +156,24 @@ def _file_lock(database: str | None) -> Iterator[None]:
     if fd is None:
         fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
         _LOCK_FILES[database] = fd
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    pause = 0.0005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise ServiceBusy("the database is busy, try again") from None
+            time.sleep(pause)  # polling a lock with no timeout, not synchronisation
+            pause = min(pause * 2, 0.005)
     try:
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
-def _attempt(session: Session, call: Callable[[], T], fresh: bool) -> T:
+def _attempt(session: Session, call: Callable[[], T], fresh: bool,
+             deadline: float | None = None) -> T:
     for attempt in range(_ATTEMPTS):
         # SQLite must begin anew to take its write lock up front; end the request's read
         # transaction with a commit, which (unlike a rollback) keeps loaded objects
@@ -127,9 +182,15 @@ def _attempt(session: Session, call: Callable[[], T], fresh: bool) -> T:
         if fresh and session.in_transaction():
             session.commit()
             session.expire_all()
+        options: dict[str, Any] = {"sqlite_immediate": True}
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            options["sqlite_busy_ms"] = max(1, int(left * 1000))
         try:
             if fresh:  # PostgreSQL's transaction already has its connection
-                session.connection(execution_options={"sqlite_immediate": True})
+                session.connection(execution_options=options)
             result = call()
             session.commit()
             return result

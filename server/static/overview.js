@@ -41,7 +41,8 @@
       row.firstChild.scope = "row";
       row.append(state, el("td", clock(g.last_seen, data.timezone)),
                  el("td", clock(g.last_sync, data.timezone)),
-                 el("td", g.queued_scans === null ? "—" : String(g.queued_scans), "num"));
+                 el("td", g.queued_scans === null ? "—" : String(g.queued_scans), "num"),
+                 el("td", g.clock_note || "—", g.clock_note ? "bad" : undefined));
       body.append(row);
     }
   }

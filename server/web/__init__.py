@@ -15,6 +15,7 @@ from shared import format_badge_number
 
 from ..access import csrf_token, csrf_valid, signed_in_user
 from ..errors import AdmitError, NotFound
+from ..services.event.stats import clock_note
 from . import formats, i18n, import_words
 
 
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(import_words.import_message, "import_message")
     app.add_template_filter(import_words.import_field, "import_field")
     app.add_template_filter(format_badge_number, "badge_number")
+    app.add_template_filter(clock_note, "clock_note")
 
 
 def _check_csrf() -> BaseResponse | tuple[str, int] | None:

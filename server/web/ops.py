@@ -136,7 +136,7 @@ def zone(zone_id: int) -> str:
 @roles_required(STAFF)
 def alert_list() -> str:
     every = alerts.list_alerts(setup.current_event(), include_acknowledged=True)
-    return render_template("web/alerts.html",
+    return render_template("web/alerts.html", names=alerts.holder_names(every),
                            open_alerts=[a for a in every if a.acknowledged_at is None],
                            done=[a for a in every if a.acknowledged_at is not None][:100])
 

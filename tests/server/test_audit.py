@@ -37,7 +37,8 @@ def test_lookups_by_security_are_logged_and_filterable(live_server: LiveServer) 
     security = live_server.session("security")
     start = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
     assert security.get(f"{live_server.url}/api/v1/attendees/{badge.attendee_id}", timeout=10).ok
-    assert security.get(f"{live_server.url}/api/v1/lookup", params={"code": badge.number}, timeout=10).ok
+    assert security.post(f"{live_server.url}/api/v1/lookup", json={"code": badge.number},
+                         timeout=10).ok
     looked = _audit(live_server, actor="token:test security", action="attendee.lookup",
                     attendee=badge.attendee_id, since=start.isoformat())
     assert sorted(e["details"]["how"] for e in looked) == ["api", "badge lookup"]

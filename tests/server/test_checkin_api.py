@@ -60,8 +60,8 @@ def test_revoke_reissue_and_manual_number(app_server: AppServer) -> None:
     assert reissued["number"] == badge.number  # the printed number stays with the person
     assert scan(app_server, badge.code, HALL_IN)["reason"] == "revoked"
     assert scan(app_server, reissued["code"], HALL_IN)["reason"] == "ok"
-    lookup = app_server.session("security").get(
-        f"{app_server.url}/api/v1/lookup", params={"code": badge.number}).json()
+    lookup = app_server.session("security").post(
+        f"{app_server.url}/api/v1/lookup", json={"code": badge.number}).json()
     assert lookup["attendee"]["id"] == badge.attendee_id
     assert [p["zone"] for p in lookup["attendee"]["inside"]] == ["Prelude Hall"]
     assert [s["reason"] for s in lookup["scans"]][:3] == ["ok", "revoked", "revoked"]

@@ -57,7 +57,9 @@ def test_erase_removes_the_person_everywhere(live_server: LiveServer, tmp_path: 
         outbox = live_server.instance / "outbox"
         assert any(email.encode() in p.read_bytes() for p in outbox.glob("*.eml"))
         alerts = admin.get(f"{url}/api/v1/alerts").json()["alerts"]
-        assert any(name in a["message"] for a in alerts)
+        # Alert messages name the badge, never the person (issue 9).
+        assert any(badge.number in a["message"] for a in alerts)
+        assert not any(name in a["message"] for a in alerts)
 
         before = admin.get(f"{url}/api/v1/attendees/{badge.attendee_id}/export").json()
         assert before["attendee"]["name"] == name and len(before["scans"]) == 2
@@ -89,7 +91,7 @@ def test_erase_removes_the_person_everywhere(live_server: LiveServer, tmp_path: 
     # The API shows nothing; the scan log still counts the badge.
     assert admin.get(f"{url}/api/v1/attendees/{badge.attendee_id}").status_code == 404
     assert admin.get(f"{url}/api/v1/attendees", params={"q": name}).json()["total"] == 0
-    assert admin.get(f"{url}/api/v1/lookup", params={"code": badge.code}).status_code == 404
+    assert admin.post(f"{url}/api/v1/lookup", json={"code": badge.code}).status_code == 404
     assert admin.get(f"{url}/api/v1/badges/{badge.badge_id}").status_code == 404
     log = admin.get(f"{url}/api/v1/scans", params={"badge": badge.badge_id}).json()["scans"]
     assert len(log) == 2 and all(e["code"] == "[erased]" for e in log)

@@ -44,7 +44,7 @@ MATRIX: dict[tuple[str, str], tuple[int, frozenset[str]]] = {
     ("PATCH", "/api/v1/attendees/{attendee_id}"): (400, frozenset({A})),
     ("DELETE", "/api/v1/attendees/{attendee_id}"): (404, frozenset({A})),
     ("POST", "/api/v1/attendees/{attendee_id}/badge"): (404, frozenset({A, S})),
-    ("GET", "/api/v1/lookup"): (422, frozenset({A, S})),
+    ("POST", "/api/v1/lookup"): (400, frozenset({A, S})),
     ("POST", "/api/v1/attendees/{attendee_id}/override"): (400, frozenset({A, S})),
     ("GET", "/api/v1/badges/{badge_id}"): (404, frozenset({A, S})),
     ("POST", "/api/v1/badges/{badge_id}/revoke"): (422, frozenset({A, S})),  # no reason

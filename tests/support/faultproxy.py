@@ -7,6 +7,8 @@ Modes, applied to each new connection:
 - ``slow``: forward, but hold every chunk from the server for ``delay_s``.
 - ``trickle``: forward the server's answer one byte every ``delay_s``.
 - ``flapping``: ``pass`` and ``blackhole`` alternate every ``period_s``.
+- ``stall``: ``blackhole`` for new connections, and the open ones go silent too (bytes
+  are taken and dropped both ways): a database that stops answering mid-connection.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import threading
 import time
 from typing import Any
 
-MODES = ("pass", "refuse", "blackhole", "slow", "trickle", "flapping")
+MODES = ("pass", "refuse", "blackhole", "slow", "trickle", "flapping", "stall")
 
 
 class FaultProxy:
@@ -33,6 +35,7 @@ class FaultProxy:
         self._closed = threading.Event()
         self._epoch = time.monotonic()
         self._socks: list[socket.socket] = []
+        self._stalled = threading.Event()  # open connections drop what they carry
         probe = socket.socket()
         probe.bind((host, 0))
         self.port = int(probe.getsockname()[1])
@@ -51,6 +54,10 @@ class FaultProxy:
         with self._lock:
             self.mode = mode
             self._epoch = time.monotonic()
+            if mode == "stall":
+                self._stalled.set()
+            else:
+                self._stalled.clear()
             if mode == "refuse" and self._listener is not None:
                 # close() alone does not wake a thread blocked in accept(), and the port
                 # would keep accepting; shutdown() stops the listen for real.
@@ -58,6 +65,13 @@ class FaultProxy:
                 self._listener = None
         if mode != "refuse":
             self._listen()
+
+    def drop_connections(self) -> None:
+        """Close every open connection (a restarted or crashed server's clients see EOF)."""
+        with self._lock:
+            socks, self._socks = self._socks, []
+        for sock in socks:
+            _close(sock)
 
     def close(self) -> None:
         self._closed.set()
@@ -98,7 +112,7 @@ class FaultProxy:
             threading.Thread(target=self._serve, args=(client, mode), daemon=True).start()
 
     def _serve(self, client: socket.socket, mode: str) -> None:
-        if mode == "blackhole":
+        if mode in ("blackhole", "stall"):
             _drain(client)
             return
         try:
@@ -108,17 +122,21 @@ class FaultProxy:
             return
         with self._lock:
             self._socks.append(upstream)
-        threading.Thread(target=_pump, args=(client, upstream, "pass", 0.0), daemon=True).start()
-        _pump(upstream, client, mode, self.delay_s)
+        threading.Thread(target=_pump, args=(client, upstream, "pass", 0.0, self._stalled),
+                         daemon=True).start()
+        _pump(upstream, client, mode, self.delay_s, self._stalled)
 
 
-def _pump(src: socket.socket, dst: socket.socket, mode: str, delay_s: float) -> None:
+def _pump(src: socket.socket, dst: socket.socket, mode: str, delay_s: float,
+          stalled: threading.Event | None = None) -> None:
     try:
         src.settimeout(None)
         while True:
             data = src.recv(65536)
             if not data:
                 break
+            if stalled is not None and stalled.is_set():
+                continue  # taken and dropped: the other side hears nothing
             if mode == "slow":
                 time.sleep(delay_s)  # simulated link latency, not synchronisation
                 dst.sendall(data)

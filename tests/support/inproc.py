@@ -26,7 +26,7 @@ from requests.structures import CaseInsensitiveDict
 
 from server import create_app
 from server.extensions import db
-from tests.support.live import drop_pg_schema, new_pg_schema
+from tests.support.live import TEST_LIMITS, drop_pg_schema, new_pg_schema
 
 HOST = "http://admit.test"
 
@@ -104,7 +104,7 @@ class AppServer:
         elif not self.database_url:
             self.database_url = f"sqlite:///{self.instance / 'admit.db'}"
         # Config reads SECRET_KEY and friends from the environment when it is built.
-        with mock.patch.dict(os.environ, {"SECRET_KEY": "test-secret", **self.env}):
+        with mock.patch.dict(os.environ, {"SECRET_KEY": "test-secret", **TEST_LIMITS, **self.env}):
             os.environ.pop("SMTP_HOST", None)
             self.app = create_app({"SQLALCHEMY_DATABASE_URI": self.database_url,
                                    "INSTANCE_PATH": str(self.instance)})

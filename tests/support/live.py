@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from tests.support.inproc import AppServer
 
 ROOT = Path(__file__).resolve().parents[2]
+# Tests share one gate token per server: the typed-number limit is tested on a server of
+# its own (tests/server/test_scan_privacy.py), every other server lifts it.
+TEST_LIMITS = {"TYPED_NUMBERS_PER_MINUTE": "100000"}
 PG_BASE = os.environ.get("ADMIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -81,6 +84,7 @@ class LiveServer:
             "ADMIT_INSTANCE": str(self.instance),
             "SECRET_KEY": "test-secret",
             "PYTHONPATH": str(ROOT),
+            **TEST_LIMITS,
             **self.env,
         }
         self.env.pop("SMTP_HOST", None)

@@ -75,7 +75,12 @@ def heartbeat(event: Event, device: ApiToken, beat: HeartbeatIn) -> float:
     clock = beat.clock if beat.clock.tzinfo else beat.clock.replace(tzinfo=dt.UTC)
     device.last_seen_at = now
     device.queued_scans = beat.queued_scans
-    device.last_sync_at = beat.last_sync_at
+    # The gate's own report, on its clock: never later than now, as it floors the times
+    # of its offline scans (services.entry.scantime).
+    synced = beat.last_sync_at
+    if synced is not None and synced.tzinfo is None:
+        synced = synced.replace(tzinfo=dt.UTC)
+    device.last_sync_at = min(synced, now) if synced else None
     device.clock_skew_s = (clock - now).total_seconds()
     device.mode = beat.mode
     if beat.lan_public_key:

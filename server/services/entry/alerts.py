@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from shared import Reason
+from shared import Reason, format_badge_number
 
 from ...errors import NotFound
 from ...extensions import db
@@ -33,7 +33,9 @@ def conflict_kind(server_reason: Reason) -> str:
 
 
 def raise_for(event: Event, scan: Scan, attendee: Holder | Attendee | None) -> Alert:
-    who = attendee.name if attendee else f"badge {scan.badge_id}"
+    # The badge number, not the name: the message is stored text, and a name in it would
+    # outlive the attendee's deletion. Security opens the person from attendee_id.
+    who = f"badge {format_badge_number(scan.badge_id)}" if scan.badge_id else "unknown badge"
     kind = scan.conflict or "offline_disagrees"
     alert = Alert(
         event_id=event.id,
@@ -68,3 +70,14 @@ def acknowledge(event: Event, alert_id: int, *, actor: str, note: str = "") -> A
         alert.acknowledged_by = actor
         audit.record(actor, "alert.acknowledge", f"alert:{alert.id}", note=note)
     return alert
+
+
+def holder_names(items: list[Alert]) -> dict[int, str]:
+    """Names of the people alerts are about, for staff pages; a deleted attendee has none
+    (the stored message never carries a name, see raise_for)."""
+    ids = {a.attendee_id for a in items if a.attendee_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Attendee.id, Attendee.name).where(
+        Attendee.id.in_(ids), Attendee.deleted_at.is_(None))).all()
+    return {attendee_id: name for attendee_id, name in rows}

@@ -3,10 +3,11 @@
 Two paths over the same steps (facts under lock -> decide -> log -> move presence):
 
 - online (``record_scan``): the server is the authority. It decides at its own clock
-  and its verdict is the answer; the gate's ``scanned_at`` is kept for the record.
-- offline upload (``record_batch``): the gate already decided. Its time and verdict
-  stand (what happened at the door happened); the server decides again beside them,
-  as of the scan's time, and flags an admit it would have denied.
+  and its verdict is the answer; the gate's ``scanned_at`` is kept as ``device_time``.
+- offline upload (``record_batch``): the gate already decided. Its time (clamped to
+  when it can be true, see scantime) and verdict stand (what happened at the door
+  happened); the server decides again beside them, as of the scan's time, and flags an
+  admit it would have denied.
 
 The badge row is locked (PostgreSQL) or SQLite's write lock is held (``BEGIN
 IMMEDIATE``, see services.db) while presence is read, so two gates scanning one badge
@@ -39,10 +40,11 @@ from shared.schemas import ScanIn
 
 from ...extensions import db
 from ...models import ApiToken, Attendee, Event, Gate, Scan, utcnow
+from .. import ratelimit
 from ..db import transactional
 from ..event import setup
 from ..issuing import keycache
-from . import alerts
+from . import alerts, privacy, scantime
 from .checkin_facts import (
     BadgeState,
     Holder,
@@ -74,10 +76,21 @@ class Caller:
 
     device_id: int | None
     bound_gate_id: int | None
+    last_sync_at: dt.datetime | None = None  # the floor of its offline scans' times
+    name: str = "anonymous"
+
+    def may_scan_at(self, gate: Gate, direction: Direction) -> bool:
+        """A device bound to a gate scans there, in that gate's direction, and nowhere
+        else: not at another zone's exit, not ``out`` at its own entrance."""
+        if self.bound_gate_id is None:
+            return True
+        return gate.id == self.bound_gate_id and direction.value == gate.direction
 
     @classmethod
     def of(cls, device: ApiToken | None) -> Caller:
-        return cls(device.id, device.gate_id) if device else cls(None, None)
+        if device is None:
+            return cls(None, None)
+        return cls(device.id, device.gate_id, device.last_sync_at, f"device:{device.name}")
 
 
 @dataclass(frozen=True)
@@ -114,10 +127,14 @@ def _facts(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyR
         # that order, not by which gate's upload happened to arrive first.
         badge = dataclasses.replace(badge, inside=lan_inside(
             direction, Reason(scan_in.offline_reason), badge.inside))
-    gate_facts = GateFacts(zone_slot=gate.zone.slot, direction=direction,
-                           device_allowed=caller.bound_gate_id in (None, gate.id))
+    allowed = caller.may_scan_at(gate, direction)
+    gate_facts = GateFacts(zone_slot=gate.zone.slot, direction=direction, device_allowed=allowed)
     zones = zone_facts(gate.zone, day, lock=direction is Direction.IN)
     verdict = decide(claims, gate_facts, zones, badge, day)
+    if not allowed and verdict.admitted:
+        # The shared policy lets every exit out; a bound device at a gate (or in a
+        # direction) that is not its own is refused before that rule, exits included.
+        verdict = Decision(Verdict.DENY, Reason.DEVICE_NOT_ALLOWED)
     return _Seen(claims, manual, locked, direction, day), verdict
 
 
@@ -137,7 +154,7 @@ def _claims(event: Event, code: str, ring: KeyRing) -> tuple[BadgeClaims | Token
 def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen, *,
          shown: Decision, server: Decision, mode: str, scanned_at: dt.datetime,
          received_at: dt.datetime, conflict: str | None,
-         presence_at: dt.datetime | None = None) -> Scan:
+         presence_at: dt.datetime | None = None, note: str | None = None) -> Scan:
     """Step 3 and 4: append to the scan log and, when ``presence_at`` is given, move
     presence, in one statement where the database allows (``write_scan``). The scan's
     unique scan_id makes a repeated upload fail here, and the caller answers with the
@@ -150,7 +167,7 @@ def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen,
         "gate_id": gate.id,
         "zone_id": gate.zone_id,
         "direction": seen.direction.value,
-        "code": scan_in.code[:4096],
+        "code": privacy.stored_code(scan_in.code, claims, seen.manual),
         "badge_id": claims.badge_id if isinstance(claims, BadgeClaims) else None,
         "badge_revision": claims.revision if isinstance(claims, BadgeClaims) else None,
         "attendee_id": holder.id if holder else None,
@@ -160,9 +177,10 @@ def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen,
         "mode": mode,
         "lan_seq": scan_in.lan_seq if scan_in.offline_verdict is not None else None,
         "scanned_at": scanned_at,
+        "device_time": scan_in.scanned_at,
         "received_at": received_at,
         "conflict": conflict,
-        "note": "badge number typed at the gate" if seen.manual else None,
+        "note": note or ("badge number typed at the gate" if seen.manual else None),
     }
     moved = (presence_move(seen.locked, gate, seen.direction, seen.day, presence_at)
              if presence_at is not None and seen.locked is not None else None)
@@ -172,8 +190,8 @@ def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen,
 
 def _result(scan: Scan, gate: Gate, seen: _Seen) -> ScanResult:
     locked = seen.locked
-    return ScanResult(scan, gate, locked.holder if locked else None,
-                      locked.badge if locked else None, duplicate=False)
+    holder = locked.holder if locked and not locked.deleted else None  # deleted: no one
+    return ScanResult(scan, gate, holder, locked.badge if locked else None, duplicate=False)
 
 
 @transactional
@@ -182,8 +200,11 @@ def _decide_online(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ri
     """The online path: the server's clock and the server's verdict."""
     seen, verdict = _facts(event, caller, gate, scan_in, ring, now, revoked_as_of=None)
     scan = _log(event, caller, gate, scan_in, seen, shown=verdict, server=verdict, mode="online",
-                scanned_at=scan_in.scanned_at or now, received_at=now, conflict=None,
+                scanned_at=now, received_at=now, conflict=None,
                 presence_at=now if verdict.admitted else None)
+    if privacy.looks_typed(scan_in.code):
+        badge_id = seen.claims.badge_id if isinstance(seen.claims, BadgeClaims) else None
+        privacy.audit_typed(caller.name, scan_in.code, badge_id, found=seen.manual)
     return _result(scan, gate, seen)
 
 
@@ -192,14 +213,21 @@ def _record_offline(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, r
     """The offline path: the gate's time and verdict stand; the server's own verdict,
     as of that time, is stored beside them, and an admit it would deny raises an alert."""
     assert scan_in.offline_verdict is not None and scan_in.offline_reason is not None
-    scanned_at = scan_in.scanned_at or now
+    scanned_at = scantime.offline_time(scan_in.scanned_at, now, caller.last_sync_at)
     seen, server = _facts(event, caller, gate, scan_in, ring, scanned_at, revoked_as_of=scanned_at)
     shown = Decision(Verdict(scan_in.offline_verdict), Reason(scan_in.offline_reason))
+    note = None
+    if server.reason is Reason.DEVICE_NOT_ALLOWED:
+        # A bound device's scan at a gate not its own never moves presence: what its
+        # gate claimed goes in the note, the refusal is what stands.
+        note = f"gate showed {shown.verdict.value} ({shown.reason.value}) offline"
+        shown = server
     disagrees = shown.admitted and not server.admitted and seen.direction is Direction.IN
     conflict = alerts.conflict_kind(server.reason) if disagrees else None
     scan = _log(event, caller, gate, scan_in, seen, shown=shown, server=server,
-                mode=scan_in.mode or "offline", scanned_at=scanned_at, received_at=now, conflict=conflict,
-                presence_at=scanned_at if shown.admitted else None)
+                mode=scan_in.mode or "offline", scanned_at=scanned_at, received_at=now,
+                conflict=conflict, presence_at=scanned_at if shown.admitted else None,
+                note=note)
     if conflict:
         alerts.raise_for(event, scan, seen.locked.holder if seen.locked else None)
     return _result(scan, gate, seen)
@@ -212,6 +240,8 @@ def _existing(scan_id: str) -> ScanResult | None:
         return None
     attendee = db.session.get(Attendee, scan.attendee_id) if scan.attendee_id else None
     badge = attendee.badge if attendee else None
+    if attendee is not None and attendee.deleted_at is not None:
+        attendee = None  # a deleted attendee answers nothing personal, a retry included
     return ScanResult(
         scan=scan,
         gate=db.session.get(Gate, scan.gate_id),  # type: ignore[arg-type]
@@ -233,9 +263,12 @@ def record_scan(
 
     The scan_id's uniqueness is enforced by the insert itself (no SELECT first): a
     repeated id fails the transaction, which rolls back, and the stored answer wins."""
+    caller = Caller.of(device)
+    if privacy.looks_typed(scan_in.code):  # before any work: a limit, not a cost
+        ratelimit.hit(ratelimit.typed_numbers(), str(caller.device_id or caller.name),
+                      "too many typed numbers")
     gate = gate or setup.resolve_gate(event, scan_in.gate)
     ring = keycache.ring(event)
-    caller = Caller.of(device)
     moment = now or utcnow()
     for attempt in range(3):
         try:
@@ -250,16 +283,19 @@ def record_scan(
     raise AssertionError("unreachable")
 
 
-def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn]) -> list[ScanResult]:
+def record_batch(event: Event, device: ApiToken | None, scans: list[ScanIn],
+                 now: dt.datetime | None = None) -> list[ScanResult]:
     """Queued offline scans, oldest first. Each chunk of ``BATCH_CHUNK`` is one commit
     (one fsync, one write lock) and each scan has its own savepoint, so one bad or
     repeated scan cannot hold back the rest. Unknown gates refuse the batch before
-    anything is recorded. A scan without the gate's verdict is decided online."""
-    now = utcnow()
-    ordered = sorted(scans, key=lambda s: s.scanned_at or now)
+    anything is recorded. A scan without the gate's verdict is decided online.
+    ``now`` (the moment of receipt) is injected by tests that stage another day."""
+    now = now or utcnow()
+    caller = Caller.of(device)
+    ordered = sorted(scans, key=lambda s: scantime.offline_time(s.scanned_at, now,
+                                                                caller.last_sync_at))
     gates = {ref: setup.resolve_gate(event, ref) for ref in {s.gate for s in ordered}}
     ring = keycache.ring(event)
-    caller = Caller.of(device)
     results: list[ScanResult] = []
     for start in range(0, len(ordered), BATCH_CHUNK):
         chunk = ordered[start:start + BATCH_CHUNK]

@@ -15,7 +15,8 @@ def inside_zone(event: Event, zone: Zone) -> list[tuple[Attendee, Presence, str 
         select(Attendee, Presence, Gate.name)
         .join(Presence, Presence.attendee_id == Attendee.id)
         .outerjoin(Gate, Gate.id == Presence.gate_id)
-        .where(Presence.zone_id == zone.id, Presence.inside.is_(True), Presence.day == day)
+        .where(Presence.zone_id == zone.id, Presence.inside.is_(True), Presence.day == day,
+               Attendee.deleted_at.is_(None))
         .order_by(Presence.since.desc())
     ).all()
     return [(a, p, g) for a, p, g in rows]

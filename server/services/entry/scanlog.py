@@ -6,7 +6,7 @@ import base64
 import binascii
 import datetime as dt
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from ...errors import ValidationFailed
 from ...extensions import db
@@ -26,8 +26,10 @@ def query(
     """Newest first; ``after`` (from ``decode_cursor``) continues below a page's last row.
     The cursor is the (scanned_at, id) of that row, so rows recorded meanwhile (newer,
     or offline uploads with older times) neither shift nor repeat the pages."""
+    # A deleted attendee's scans stay in the log, without the name.
+    name = case((Attendee.deleted_at.is_(None), Attendee.name), else_=None)
     stmt = (
-        select(Scan, Gate.name, Zone.name, ApiToken.name, Attendee.name)
+        select(Scan, Gate.name, Zone.name, ApiToken.name, name)
         .join(Gate, Gate.id == Scan.gate_id)
         .join(Zone, Zone.id == Scan.zone_id)
         .outerjoin(ApiToken, ApiToken.id == Scan.device_id)

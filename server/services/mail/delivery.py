@@ -9,6 +9,7 @@ collapse. A reissued badge (new revision) is due again.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from sqlalchemy import or_, select
 
 from shared import format_badge_number, slots_of
 
-from ...errors import Conflict, MailError
+from ...errors import AdmitError, Conflict, MailError
 from ...extensions import db
 from ...models import Attendee, Badge, Event, utcnow
 from ..accounts import audit
@@ -31,6 +32,7 @@ from ..people import attendees
 from .compose import BadgeMail, compose_badge_email
 from .transport import TRANSPORTS, MailTransport
 
+log = logging.getLogger(__name__)
 SENT, SENDING, FAILED, REJECTED, PENDING = "sent", "sending", "failed", "rejected", "pending"
 
 
@@ -157,6 +159,26 @@ def send_one(event: Event, attendee_id: int, transport: MailTransport, *,
     return FAILED
 
 
+def _send_guarded(event: Event, attendee_id: int, transport: MailTransport, retries: int,
+                  backoff_s: float, *, answer_refusals: bool = False) -> str:
+    """``send_one``, where anything that goes wrong for this person (a name the mail
+    headers refuse, a badge that does not render) is this person's failure, recorded on
+    them, and the run goes on: one bad record must not stop every rerun at the same place."""
+    try:
+        return send_one(event, attendee_id, transport, retries=retries, backoff_s=backoff_s)
+    except AdmitError as exc:
+        if answer_refusals:  # one attendee on request (no badge yet): the caller's 409
+            raise
+        db.session.rollback()
+        _mark(attendee_id, FAILED, error=exc.message[:500])
+        return FAILED
+    except Exception as exc:  # noqa: BLE001 - recorded on the person, then the next one
+        db.session.rollback()
+        log.exception("badge mail to attendee %s failed", attendee_id)
+        _mark(attendee_id, FAILED, error=f"{type(exc).__name__}: {exc}"[:500])
+        return FAILED
+
+
 @contextmanager
 def _interruptible() -> Iterator[list[bool]]:
     """Ctrl-C finishes the message in hand, records it, then stops the run."""
@@ -196,7 +218,7 @@ def send_all(event: Event, ids: list[int], transport: MailTransport, *,
             if wait > 0:
                 time.sleep(wait)  # rate limit, agreed with the mail provider
             next_at = max(next_at, time.monotonic()) + interval
-            state = send_one(event, attendee_id, transport, retries=retries, backoff_s=backoff_s)
+            state = _send_guarded(event, attendee_id, transport, retries, backoff_s)
             setattr(report, state if state != SENT else "sent", getattr(report, state) + 1)
             if on_progress is not None:
                 on_progress(attendee_id, state)
@@ -210,8 +232,8 @@ def send_now(event: Event, attendee_id: int, *, actor: str) -> Attendee:
     with its recorded delivery state."""
     transport = make_transport()
     try:
-        state = send_one(event, attendees.get(event, attendee_id).id, transport,
-                         retries=1, backoff_s=0.5)
+        state = _send_guarded(event, attendees.get(event, attendee_id).id, transport, 1, 0.5,
+                              answer_refusals=True)
     finally:
         transport.close()
     _audit(actor, "mail.send_badge", f"attendee:{attendee_id}", state=state)

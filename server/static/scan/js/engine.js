@@ -158,8 +158,9 @@ export class ScanEngine {
     }
     if (!tokenError && this.online && !(verdict.reason === "unknown_key" && cache.keys.length)) {
       try {
-        const { attendee } = await request(`/api/v1/lookup?code=${encodeURIComponent(code)}`,
-          { timeoutMs: 1500 });
+        // A POST body, never the URL: a full badge code must not land in access logs.
+        const { attendee } = await request("/api/v1/lookup", { method: "POST", body: { code },
+          csrf: this.staff ? this.staff.csrf : undefined, timeoutMs: 1500 });
         Object.assign(result, { mode: "online", name: attendee.name, organization: attendee.organization,
           access_level: attendee.access_level, zones: attendee.zones, days: attendee.days,
           inside: attendee.inside, badge_id: attendee.badge ? attendee.badge.id : result.badge_id,
