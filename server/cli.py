@@ -36,6 +36,9 @@ def init_db() -> None:
     upgrade(directory=str(Path(__file__).resolve().parent / "migrations"))
     if db.session.get(SyncState, 1) is None:
         write(lambda: db.session.add(SyncState(id=1, version=0)))
+    from .services import keys
+
+    write(keys.encrypt_raw_keys)
 
 
 def _clean_errors(fn: Callable[..., None]) -> Callable[..., None]:

@@ -7,15 +7,52 @@ description is built from, so the contract lives in one place.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from .policy import Direction
 from .reasons import Reason, Verdict
 
 _STRICT = ConfigDict(extra="forbid")
+
+
+def refuse_control_characters(value: str) -> str:
+    """Control characters (category Cc: C0, DEL, C1) have no place in a name, a code or a
+    search, and NUL makes PostgreSQL fail; format characters (ZWJ, ZWNJ) stay, because
+    Persian and Arabic names need them."""
+    for char in value:
+        if unicodedata.category(char) == "Cc":
+            raise ValueError(f"control character U+{ord(char):04X} is not allowed")
+    return value
+
+
+# The one validator for text from outside: API bodies, query parameters, dashboard forms
+# and CSV cells all go through it.
+CleanStr = Annotated[str, AfterValidator(refuse_control_characters)]
+
+# Special-use names a staff address may carry (the demo's admin@admit.local); the email
+# validator refuses them, so their syntax is checked as if they were ``.example``.
+_SPECIAL_USE_TLDS = frozenset({"local", "test", "example", "invalid", "localhost"})
+
+
+def staff_email(value: str) -> str:
+    """A syntactically valid address, lowercased; no deliverability check (offline)."""
+    value = refuse_control_characters(value.strip()).lower()
+    local, _, domain = value.rpartition("@")
+    tld = domain.rsplit(".", 1)[-1]
+    checked = f"{local}@{domain[: -len(tld)]}example" if "." in domain and tld in _SPECIAL_USE_TLDS else value
+    try:
+        validate_email(checked, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
+StaffEmail = Annotated[str, AfterValidator(staff_email)]
 
 
 class ErrorBody(BaseModel):
@@ -34,8 +71,8 @@ class ErrorEnvelope(BaseModel):
 class ScanIn(BaseModel):
     model_config = _STRICT
     scan_id: uuid.UUID
-    code: str = Field(max_length=4096)
-    gate: str = Field(min_length=1, max_length=100, description="gate id or name")
+    code: CleanStr = Field(max_length=4096)
+    gate: CleanStr = Field(min_length=1, max_length=100, description="gate id or name")
     direction: Direction | None = None
     scanned_at: dt.datetime | None = None
     offline_verdict: Verdict | None = None
@@ -139,23 +176,23 @@ class AccessLevelOut(BaseModel):
 
 class ZoneIn(BaseModel):
     model_config = _STRICT
-    name: str = Field(min_length=1, max_length=120)
+    name: CleanStr = Field(min_length=1, max_length=120)
     capacity: int | None = Field(default=None, ge=0, le=10_000_000)
     allow_reentry: bool = False
 
 
 class AccessLevelIn(BaseModel):
     model_config = _STRICT
-    name: str = Field(min_length=1, max_length=120)
-    colour: str = Field(default="#1f4e79", pattern=r"^#[0-9a-fA-F]{6}$")
-    zones: list[str] = Field(max_length=32)
+    name: CleanStr = Field(min_length=1, max_length=120)
+    colour: CleanStr = Field(default="#1f4e79", pattern=r"^#[0-9a-fA-F]{6}$")
+    zones: list[CleanStr] = Field(max_length=32)
     days: list[dt.date] = Field(max_length=16)
 
 
 class GateIn(BaseModel):
     model_config = _STRICT
-    name: str = Field(min_length=1, max_length=120)
-    zone: str = Field(min_length=1, max_length=120)
+    name: CleanStr = Field(min_length=1, max_length=120)
+    zone: CleanStr = Field(min_length=1, max_length=120)
     direction: Direction = Direction.IN
 
 
@@ -164,24 +201,24 @@ class GateIn(BaseModel):
 
 class AttendeeIn(BaseModel):
     model_config = _STRICT
-    name: str = Field(min_length=1, max_length=200)
+    name: CleanStr = Field(min_length=1, max_length=200)
     email: EmailStr
-    organization: str = Field(default="", max_length=200)
-    country: str = Field(default="", max_length=2)
-    language: str = Field(default="en", max_length=8)
-    access_level: str = Field(min_length=1, max_length=120)
+    organization: CleanStr = Field(default="", max_length=200)
+    country: CleanStr = Field(default="", max_length=2)
+    language: CleanStr = Field(default="en", max_length=8)
+    access_level: CleanStr = Field(min_length=1, max_length=120)
     days: list[dt.date] | None = Field(default=None, max_length=16)
-    external_id: str | None = Field(default=None, max_length=120)
+    external_id: CleanStr | None = Field(default=None, max_length=120)
 
 
 class AttendeePatch(BaseModel):
     model_config = _STRICT
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: CleanStr | None = Field(default=None, min_length=1, max_length=200)
     email: EmailStr | None = None
-    organization: str | None = Field(default=None, max_length=200)
-    country: str | None = Field(default=None, max_length=2)
-    language: str | None = Field(default=None, max_length=8)
-    access_level: str | None = Field(default=None, min_length=1, max_length=120)
+    organization: CleanStr | None = Field(default=None, max_length=200)
+    country: CleanStr | None = Field(default=None, max_length=2)
+    language: CleanStr | None = Field(default=None, max_length=8)
+    access_level: CleanStr | None = Field(default=None, min_length=1, max_length=120)
     days: list[dt.date] | None = Field(default=None, max_length=16)
 
 
@@ -228,9 +265,18 @@ class OverrideIn(BaseModel):
 
     model_config = _STRICT
     action: Literal["force_admit", "reset_presence"]
-    reason: str = Field(min_length=3, max_length=500)
-    gate: str | None = Field(default=None, max_length=120, description="for force_admit")
-    zone: str | None = Field(default=None, max_length=120, description="reset_presence: one zone, else all")
+    reason: CleanStr = Field(min_length=3, max_length=500)
+    gate: CleanStr | None = Field(default=None, max_length=120, description="for force_admit")
+    zone: CleanStr | None = Field(default=None, max_length=120, description="reset_presence: one zone, else all")
+
+
+class UserIn(BaseModel):
+    """A dashboard user (the password's length here; the common-password list on the server)."""
+
+    model_config = _STRICT
+    email: StaffEmail = Field(max_length=320)
+    password: str = Field(min_length=12, max_length=200)
+    role: Literal["admin", "security"]
 
 
 class ImportRowError(BaseModel):
@@ -255,9 +301,9 @@ class LookupOut(BaseModel):
 
 class DeviceIn(BaseModel):
     model_config = _STRICT
-    name: str = Field(min_length=1, max_length=120)
+    name: CleanStr = Field(min_length=1, max_length=120)
     role: Literal["admin", "security", "gate"] = "gate"
-    gate: str | None = Field(default=None, max_length=120)
+    gate: CleanStr | None = Field(default=None, max_length=120)
 
 
 class DeviceOut(BaseModel):
@@ -280,7 +326,7 @@ class HeartbeatIn(BaseModel):
     last_sync_at: dt.datetime | None = None
     clock: dt.datetime
     mode: Literal["online", "offline"] = "online"
-    gate: str | None = Field(default=None, max_length=120)
+    gate: CleanStr | None = Field(default=None, max_length=120)
 
 
 class HeartbeatOut(BaseModel):

@@ -10,6 +10,7 @@ from shared.schemas import (
     AttendeeList,
     AttendeeOut,
     AttendeePatch,
+    CleanStr,
     ImportReport,
     LookupOut,
     OverrideIn,
@@ -27,13 +28,13 @@ bp = Blueprint("attendees", __name__)
 
 
 class SearchQuery(BaseModel):
-    q: str = Field(default="", max_length=200)
+    q: CleanStr = Field(default="", max_length=200)
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=10_000_000)
 
 
 class LookupQuery(BaseModel):
-    code: str = Field(min_length=1, max_length=4096, description="a scanned code or badge number")
+    code: CleanStr = Field(min_length=1, max_length=4096, description="a scanned code or badge number")
 
 
 class Deleted(BaseModel):

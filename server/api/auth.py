@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from flask import g, request, session
 
 from ..errors import Forbidden, Unauthorized
-from ..extensions import db
 from ..models import ApiToken, User
-from ..services import devices
+from ..services import devices, login
 
 ANONYMOUS = "anonymous"
 # The dashboard keeps its CSRF token under this session key; page JavaScript sends it back
@@ -40,8 +39,8 @@ def current_principal() -> Principal:
         record = devices.authenticate(token.strip())
         principal = Principal(record.role, f"token:{record.name}", device=record)
     elif session.get("user_id"):
-        user = db.session.get(User, session["user_id"])
-        if user is not None and session.get("auth_version") == user.password_hash[-12:]:
+        user = login.session_user(session.get("user_id"), session.get("session_gen"))
+        if user is not None:
             _check_csrf()
             principal = Principal(user.role, user.email, user=user)
     g.principal = principal

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from pydantic import BaseModel, Field
 
-from shared.schemas import BadgeOut, PresenceOut
+from shared.schemas import BadgeOut, CleanStr, PresenceOut
 
 from .. import presenters
 from ..errors import NotFound
@@ -55,7 +55,7 @@ class AlertQuery(BaseModel):
 
 
 class AckIn(BaseModel):
-    note: str = Field(default="", max_length=300)
+    note: CleanStr = Field(default="", max_length=300)
 
 
 class InsideEntry(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 from pydantic import BaseModel, Field
 
-from shared.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
+from shared.schemas import CleanStr, ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
 
 from .. import presenters
 from ..services import checkin, hotcache, scanlog, setup
@@ -18,7 +18,7 @@ bp = Blueprint("scans", __name__)
 class ScanLogQuery(BaseModel):
     badge: int | None = Field(default=None, ge=0, le=MAX_ID)
     attendee: int | None = Field(default=None, ge=0, le=MAX_ID)
-    gate: str | None = Field(default=None, max_length=120)
+    gate: CleanStr | None = Field(default=None, max_length=120)
     limit: int = Field(default=100, ge=1, le=1000)
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from shared.schemas import (
     AccessLevelIn,
     AccessLevelOut,
+    CleanStr,
     GateIn,
     GateOut,
     HeartbeatIn,
@@ -41,7 +42,7 @@ class LevelList(BaseModel):
 
 
 class SyncQuery(BaseModel):
-    cursor: str | None = Field(default=None, max_length=60)
+    cursor: CleanStr | None = Field(default=None, max_length=60)
     limit: int = Field(default=sync.DEFAULT_PAGE, ge=1, le=sync.MAX_PAGE)
 
 

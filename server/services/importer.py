@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 
 from pydantic import ValidationError
 
-from shared.schemas import AttendeeIn, ImportReport, ImportRowError
+from shared.masks import MAX_DAYS
+from shared.schemas import AttendeeIn, ImportReport, ImportRowError, refuse_control_characters
 
 from ..errors import AdmitError, ValidationFailed
 from ..models import Attendee, Event
@@ -23,6 +25,9 @@ from . import attendees, setup
 REQUIRED = ("name", "email", "access_level")
 KNOWN = (*REQUIRED, "organization", "country", "language", "days", "external_id")
 MAX_BYTES = 50 * 1024 * 1024
+# Python's csv refuses fields over 131,072 characters with csv.Error; a long cell is the
+# row's problem (reported as too long by the schema), not the whole request's.
+csv.field_size_limit(MAX_BYTES)
 
 
 class ImportRejected(ValidationFailed):
@@ -38,8 +43,11 @@ def _parse_days(event: Event, text: str) -> list[dt.date] | None:
         part = part.strip()
         if not part:
             continue
-        if part.isdigit():
-            days.append(event.start_date + dt.timedelta(days=int(part) - 1))
+        if part.isascii() and part.isdigit():
+            number = int(part)
+            if not 1 <= number <= MAX_DAYS:
+                raise ValueError(f"day {part} is not a day of the event (1 to {MAX_DAYS})")
+            days.append(event.start_date + dt.timedelta(days=number - 1))
         else:
             days.append(dt.date.fromisoformat(part))
     return days
@@ -56,9 +64,38 @@ def _decode(data: bytes) -> str:
         ) from exc
 
 
+def _rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str] | None]]:
+    """Rows numbered from 2 (row 1 is the header); ``None`` for a row csv cannot read."""
+    row_no = 1
+    while True:
+        row_no += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield row_no, None
+            return
+        yield row_no, row
+
+
+def _cells_with_control_characters(row: dict[str, str]) -> list[tuple[str | None, str]]:
+    found = []
+    for key, value in row.items():
+        for cell in value if isinstance(value, list) else [value or ""]:
+            try:
+                refuse_control_characters(cell)
+            except ValueError as exc:
+                found.append((key, str(exc)))
+    return found
+
+
 def import_csv(event: Event, data: bytes, actor: str) -> ImportReport:
     reader = csv.DictReader(io.StringIO(_decode(data), newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ImportRejected(f"the header row is not readable as CSV: {exc}") from exc
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ImportRejected(
@@ -71,9 +108,16 @@ def import_csv(event: Event, data: bytes, actor: str) -> ImportReport:
     errors: list[ImportRowError] = []
     valid: list[tuple[int, AttendeeIn]] = []
     seen: dict[str, int] = {}
-    for row_no, row in enumerate(reader, start=2):  # row 1 is the header
+    for row_no, row in _rows(reader):
+        if row is None:
+            errors.append(ImportRowError(row=row_no, field=None, message="not readable as CSV"))
+            break  # the reader cannot resynchronise after a broken row
         if None in row:
             errors.append(ImportRowError(row=row_no, field=None, message="more cells than columns"))
+            continue
+        dirty = _cells_with_control_characters(row)
+        if dirty:
+            errors.extend(ImportRowError(row=row_no, field=f, message=m) for f, m in dirty)
             continue
         values = {k: (v or "").strip() for k, v in row.items() if k in KNOWN}
         if not any(values.values()):

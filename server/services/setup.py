@@ -66,7 +66,7 @@ def resolve_gate(event: Event, ref: str) -> Gate:
     """A gate by id or by name: scanners are configured with whichever staff typed."""
     query = select(Gate).where(Gate.event_id == event.id)
     gate = None
-    if ref.isdigit() and len(ref) < 10:  # longer cannot be an id (and would overflow)
+    if ref.isascii() and ref.isdigit() and len(ref) < 10:  # longer cannot be an id (and would overflow)
         gate = db.session.scalars(query.where(Gate.id == int(ref))).first()
     if gate is None:
         gate = db.session.scalars(query.where(Gate.name == ref)).first()

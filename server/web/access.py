@@ -19,10 +19,8 @@ ADMIN = frozenset({"admin"})
 def signed_in_user() -> User | None:
     if "web_user" in g:
         return g.web_user  # type: ignore[no-any-return]
-    user = login.get_user(session["user_id"]) if session.get("user_id") else None
-    # A password change ends every older session (same rule as the API's cookie check).
-    if user is not None and session.get("auth_version") != login.auth_version(user):
-        user = None
+    # Signing out and a password change end every older session (the API checks alike).
+    user = login.session_user(session.get("user_id"), session.get("session_gen"))
     g.web_user = user
     return user
 

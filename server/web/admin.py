@@ -8,13 +8,12 @@ import segno
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from shared import Direction
-from shared.schemas import ImportReport
+from shared.schemas import AccessLevelIn, DeviceIn, GateIn, ImportReport, ZoneIn
 
-from ..errors import ValidationFailed
 from ..services import attendees, badges, devices, keys, login, setup, users
 from ..services.db import write
 from ..services.importer import ImportRejected, import_csv
+from . import forms
 from .access import ADMIN, actor, roles_required
 from .i18n import gettext
 
@@ -22,21 +21,12 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
 
 
-def _int_or_none(text: str, field: str) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise ValidationFailed(f"{field} must be a whole number")
-    return int(text)
-
-
 @bp.get("/attendees")
 @roles_required(ADMIN)
 def attendee_list(report: ImportReport | None = None, rejected: str = "") -> str:
     event = setup.current_event()
-    q = request.args.get("q", "")
-    page = max(0, _int_or_none(request.args.get("page", ""), "page") or 0)
+    query = forms.parse(forms.ListQuery, {k: v for k, v in request.args.items() if v.strip()})
+    q, page = query.q, query.page
     found, total = attendees.search(event, q, limit=PAGE, offset=page * PAGE)
     return render_template("web/admin_attendees.html", q=q, found=found, total=total, page=page,
                            pages=(total + PAGE - 1) // PAGE, report=report, rejected=rejected,
@@ -80,9 +70,10 @@ def device_list(created: tuple[str, str] | None = None) -> str:
 @roles_required(ADMIN)
 def device_create() -> str:
     event = setup.current_event()
-    gate = request.form.get("gate") or None
-    record, token = write(devices.create, event, request.form.get("name", "").strip() or "gate",
-                          request.form.get("role", "gate"), gate, actor())
+    body = forms.parse(DeviceIn, {"name": forms.text(request.form.get("name")) or "gate",
+                                  "role": request.form.get("role", "gate"),
+                                  "gate": forms.text(request.form.get("gate"))})
+    record, token = write(devices.create, event, body.name, body.role, body.gate, actor())
     # What a gate laptop needs to enrol: where the server is, its token and its gate.
     enrolment = json.dumps({"server": request.host_url.rstrip("/"), "token": token,
                             "gate": record.gate.name if record.gate else None})
@@ -126,9 +117,10 @@ def setup_page() -> str:
 @roles_required(ADMIN)
 def zone_create() -> Response:
     event = setup.current_event()
-    capacity = _int_or_none(request.form.get("capacity", ""), "capacity")
-    write(setup.create_zone, event, request.form.get("name", "").strip(), capacity,
-          request.form.get("allow_reentry") == "on")
+    body = forms.parse(ZoneIn, {"name": request.form.get("name", "").strip(),
+                                "capacity": forms.text(request.form.get("capacity")),
+                                "allow_reentry": request.form.get("allow_reentry") == "on"})
+    write(setup.create_zone, event, body.name, body.capacity, body.allow_reentry, actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 
@@ -137,11 +129,10 @@ def zone_create() -> Response:
 @roles_required(ADMIN)
 def gate_create() -> Response:
     event = setup.current_event()
-    direction = request.form.get("direction", "in")
-    if direction not in ("in", "out"):
-        raise ValidationFailed("direction is in or out")
-    write(setup.create_gate, event, request.form.get("name", "").strip(),
-          request.form.get("zone", ""), Direction(direction))
+    body = forms.parse(GateIn, {"name": request.form.get("name", "").strip(),
+                                "zone": request.form.get("zone", ""),
+                                "direction": request.form.get("direction", "in")})
+    write(setup.create_gate, event, body.name, body.zone, body.direction, actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 
@@ -150,12 +141,15 @@ def gate_create() -> Response:
 @roles_required(ADMIN)
 def level_create() -> Response:
     event = setup.current_event()
-    days = [_int_or_none(p, "day") for p in request.form.get("days", "").split(",") if p.strip()]
-    if any(d is None or d < 1 for d in days):
-        raise ValidationFailed("days are numbers from 1 (the event's first day)")
-    write(setup.create_level, event, request.form.get("name", "").strip(),
-          request.form.get("colour", "#1f4e79"), request.form.getlist("zones"),
-          [d - 1 for d in days if d is not None])
+    body = forms.parse(AccessLevelIn, {
+        "name": request.form.get("name", "").strip(),
+        "colour": request.form.get("colour", "#1f4e79").strip(),
+        "zones": request.form.getlist("zones"),
+        "days": forms.day_numbers_to_dates(event.start_date, request.form.get("days", "")),
+    })
+    # The same path as POST /access-levels: days outside the event are refused there.
+    write(lambda: setup.create_level(event, body.name, body.colour, body.zones,
+                                     setup.dates_to_offsets(event, body.days), actor()))
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from shared.schemas import OverrideIn
+
 from .. import presenters
 from ..errors import NotFound
 from ..services import alerts, attendees, badges, presence, scanlog, setup, stats
 from ..services.db import write
+from . import forms
 from .access import STAFF, actor, roles_required
 from .i18n import gettext
 
@@ -33,7 +36,7 @@ def overview_json() -> Response:
 @bp.get("/search")
 @roles_required(STAFF)
 def search() -> str:
-    q = request.args.get("q", "").strip()
+    q = forms.parse(forms.ListQuery, {"q": request.args.get("q", "").strip()}).q
     found, total = attendees.search(setup.current_event(), q, limit=50) if q else ([], 0)
     return render_template("web/search.html", q=q, found=found, total=total)
 
@@ -54,7 +57,7 @@ def attendee(attendee_id: int) -> str:
 @roles_required(STAFF)
 def revoke(attendee_id: int) -> Response:
     event = setup.current_event()
-    reason = request.form.get("reason", "")[:300]
+    reason = forms.parse(forms.NoteForm, request.form.to_dict()).reason
 
     def run() -> None:
         person = attendees.get(event, attendee_id)
@@ -94,14 +97,17 @@ def override(attendee_id: int) -> Response:
     from ..services import overrides
 
     event = setup.current_event()
-    why = request.form.get("reason", "")
+    # The API's schema: reason length and clean text, whichever button was pressed.
+    body = forms.parse(OverrideIn, {
+        "action": "force_admit" if request.form.get("action") == "force_admit" else "reset_presence",
+        "reason": request.form.get("reason", ""), "gate": forms.text(request.form.get("gate"))})
 
     def run() -> None:
         person = attendees.get(event, attendee_id)
-        if request.form.get("action") == "force_admit":
-            overrides.force_admit(event, person, request.form.get("gate", ""), why, actor())
+        if body.action == "force_admit":
+            overrides.force_admit(event, person, body.gate or "", body.reason, actor())
         else:
-            overrides.reset_presence(event, person, None, why, actor())
+            overrides.reset_presence(event, person, None, body.reason, actor())
 
     write(run)
     flash(gettext("Override recorded."), "info")
@@ -136,7 +142,7 @@ def alert_list() -> str:
 @bp.post("/alerts/<int:alert_id>/ack")
 @roles_required(STAFF)
 def acknowledge(alert_id: int) -> Response:
-    note = request.form.get("note", "")[:300]
+    note = forms.parse(forms.NoteForm, {"reason": request.form.get("note", "")}).reason
     write(alerts.acknowledge, setup.current_event(), alert_id, actor(), note)
     flash(gettext("Alert acknowledged."), "info")
     return redirect(url_for("ops.alert_list"))
