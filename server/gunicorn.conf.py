@@ -13,3 +13,8 @@ graceful_timeout = 10
 keepalive = 5
 accesslog = os.environ.get("ADMIT_ACCESS_LOG") or None
 errorlog = "-"
+# X-Forwarded-* headers are believed only through PROXY_COUNT (werkzeug's ProxyFix in the
+# app, see server/security.py), not by gunicorn for any client on 127.0.0.1.
+forwarded_allow_ips = ""
+# Whatever the server writes (SQLite database, instance secrets, outbox) is private.
+umask = 0o077
