@@ -18,7 +18,7 @@ bp = Blueprint("badges", __name__)
 
 
 class RevokeIn(BaseModel):
-    reason: str = Field(default="", max_length=300)
+    reason: CleanStr = Field(default="", max_length=300)
 
 
 class KeyInfo(BaseModel):
