@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app server
 DEB_PACKAGES := libzbar0 fonts-noto-cjk fonts-noto-core fonts-dejavu-core chromium xvfb \
-	poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 xauth
+	poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 xauth nodejs
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -25,7 +25,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-setup: system-deps $(VENV)/.installed
+# The browser scanner's decoder (zxing-wasm) and Ed25519 fallback, pinned by
+# package-lock.json, copied into server/static/scan/vendor/ (served by the app itself).
+node_modules/.vendored: package.json package-lock.json tools/vendor_scan.js
+	@# Debian ships npm apart from nodejs; NodeSource's nodejs already contains it.
+	@command -v npm >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	node tools/vendor_scan.js
+	touch $@
+
+setup: system-deps $(VENV)/.installed node_modules/.vendored
 
 run: setup
 	$(FLASK) init-db
@@ -38,7 +48,7 @@ lint: setup
 	$(BIN)/mypy shared scanner_client
 
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 bench: setup
 	@dpkg -s wrk >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq wrk; }

@@ -13,9 +13,9 @@ from pathlib import Path
 from .app import GateApp, Settings
 from .enrolment import SavedSettings, enrol_from
 from .errors import EnrolmentError, ScannerError
+from .outcomes import Outcome
 from .source import FrameSource, RepeatFilter
-from .verdicts import GateVerdict
-from .workers import WorkerManager, scan_loop
+from .workers import WorkerManager
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -72,20 +72,24 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
                     durable=not args.fast_disk)
 
 
-def run_headless(app: GateApp, source: FrameSource, repeat: RepeatFilter, flush_s: float) -> int:
-    def emit(verdict: GateVerdict) -> None:
+def run_headless(app: GateApp, workers: WorkerManager, source: FrameSource, repeat: RepeatFilter,
+                 flush_s: float) -> int:
+    def emit(outcome: Outcome) -> None:
         # One line per verdict, flushed at once: a turnstile reads it as it happens.
-        sys.stdout.write(json.dumps(verdict.as_json(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(outcome.as_json(), ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
-    scan_loop(app, source, repeat, emit)
+    uploaded_before = app.store.counter("uploaded")
+    workers.scan_until_done(source, repeat, emit)
     if source.error is not None:
         print(json.dumps({"error": source.error.title, "message": source.error.message}),
               file=sys.stderr)
-    uploaded = app.flush(flush_s)
+    app.flush(flush_s)
     state = app.state()
-    print(json.dumps({"event": "end", "uploaded": uploaded, "queued": state.queued,
-                      "mode": state.mode}), file=sys.stderr)
+    # Everything this run uploaded, by the sync worker during the run or the final flush.
+    print(json.dumps({"event": "end", "uploaded": app.store.counter("uploaded") - uploaded_before,
+                      "queued": state.queued, "set_aside": state.set_aside, "mode": state.mode}),
+          file=sys.stderr)
     return 1 if source.error is not None else 0
 
 
@@ -115,10 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     source.start()
     try:
         if args.headless:
-            return run_headless(app, source, RepeatFilter(args.repeat_s), args.flush_s)
+            return run_headless(app, workers, source, RepeatFilter(args.repeat_s), args.flush_s)
         from .screen import run_window
 
-        return run_window(app, source, RepeatFilter(args.repeat_s))
+        return run_window(app, workers, source, RepeatFilter(args.repeat_s))
     finally:
         source.stop()
         workers.stop()

@@ -12,20 +12,29 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from shared import BadBadgeNumber
+from shared.schemas import AttendeeList
 
-from .errors import EnrolmentError, ScannerError
+from .enrolment import parse_enrolment
+from .errors import EnrolmentError, RateLimited, ScannerError, ScanRefused, ServerUnreachable
+from .outcomes import (
+    ENROLMENT_CODE_NOTE,
+    GateNotice,
+    GateSetup,
+    Outcome,
+    rate_limited_note,
+    skew_words,
+)
 from .store import GateStore, QueuedScan
-from .sync import SyncEngine
+from .sync import SyncEngine, utcnow
 from .transport import DeadlineClient, HttpStatusError
 from .verdicts import (
     CircuitBreaker,
-    GateSetup,
-    GateVerdict,
     OfflineValidator,
     OnlineClient,
     mark_typed,
@@ -52,6 +61,8 @@ class Settings:
     probe_interval_s: float = 0.5
     sync_interval_s: float = 10.0
     sync_request_s: float = 8.0  # one sync request's deadline (a hung link holds no longer)
+    heartbeat_interval_s: float = 15.0
+    camera_silence_s: float = 5.0  # a live camera silent this long is shown as lost
 
 
 @dataclass
@@ -62,21 +73,29 @@ class GateState:
     clock_warning: bool
     last_error: ScannerError | None
     cached_badges: int
-    extra: dict[str, Any] = field(default_factory=dict)
+    set_aside: int = 0  # scans the server refused: kept on this laptop, never resent
+    clock_note: str | None = None  # "this laptop's clock is 9 min fast", from the server
+    errors: dict[str, ScannerError] = field(default_factory=dict)
 
 
 class GateApp:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.settings = settings
+        self.clock = clock  # this laptop's clock; tests inject a wrong one
         self.store = GateStore(settings.data_dir / "gate.sqlite3", durable=settings.durable)
         self.client = DeadlineClient(settings.server, settings.token)
         self.breaker = CircuitBreaker()
-        self.online = OnlineClient(self.client, settings.budget_ms / 1000)
+        self.breaker.listeners.append(self._on_link_change)
+        self.online = OnlineClient(self.client)
         self.offline = OfflineValidator(self.store)
-        self.sync = SyncEngine(self.client, self.store, request_s=settings.sync_request_s)
+        self.sync = SyncEngine(self.client, self.store, request_s=settings.sync_request_s,
+                               clock=clock)
         self.gate: GateSetup | None = None
-        self.last_error: ScannerError | None = None
         self.wake_sync = threading.Event()
+        self._errors: dict[str, tuple[ScannerError, float | None]] = {}
+        self._errors_lock = threading.Lock()
+        # Guards this gate's presence log (read, decide, write) between two inputs, camera
+        # and wedge; never held across a network call.
         self._scan_lock = threading.Lock()
 
     # --- lifecycle ------------------------------------------------------------------
@@ -117,28 +136,39 @@ class GateApp:
 
     # --- the hot path ---------------------------------------------------------------
 
-    def submit(self, code: str) -> GateVerdict:
-        """One scan to one verdict, within the budget."""
+    def submit(self, code: str) -> Outcome:
+        """One input to one verdict (or notice), within the budget counted from here."""
         start = time.monotonic()
         gate = self.gate
         if gate is None:
             raise ScannerError("Not started", "call start() first")
-        scan_id = str(uuid.uuid4())
-        now = dt.datetime.now(dt.UTC)
         code = code.strip()
+        mode = "offline" if self.breaker.is_open else "online"
+        if parse_enrolment(code) is not None:
+            # The device QR from the dashboard carries a live token: never sent, never kept.
+            return GateNotice("enrolment_code", ENROLMENT_CODE_NOTE, mode, monotonic_ms(start))
+        scan_id = str(uuid.uuid4())
+        now = self.clock()
         typed = typed_badge_number(code)
-        with self._scan_lock:  # two inputs (camera and wedge) must not interleave presence
-            verdict: GateVerdict | None = None
-            # A mistyped badge number (check digit) is refused at once, without the network.
-            if not self.breaker.is_open and not isinstance(typed, BadBadgeNumber):
-                left = self.settings.budget_ms / 1000 - (time.monotonic() - start) - OFFLINE_RESERVE_S
-                try:
-                    verdict = self.online.scan(scan_id, code, gate.name, now.isoformat(), max(left, 0.01))
-                except ScannerError as exc:
-                    # Hung, refused or broken: from here on decide locally until the probe
-                    # sees the server again.
-                    self.breaker.trip()
-                    self.report_error("scan", exc)
+        verdict = None
+        refused: str | None = None
+        # A mistyped badge number (check digit) is refused at once, without the network.
+        if not self.breaker.is_open and not isinstance(typed, BadBadgeNumber):
+            left = self.settings.budget_ms / 1000 - (time.monotonic() - start) - OFFLINE_RESERVE_S
+            try:
+                verdict = self.online.scan(scan_id, code, gate.name, now, max(left, 0.01))
+            except RateLimited as exc:
+                # The server is up and says wait: deciding offline would get round the limit.
+                return GateNotice("rate_limited", rate_limited_note(exc.retry_after_s, typed is not None),
+                                  "online", monotonic_ms(start), exc.retry_after_s)
+            except ScanRefused as exc:
+                refused = exc.message  # the link is fine: decide here, keep it set aside
+            except ScannerError as exc:
+                # Hung, refused or broken: from here on decide locally until the probe
+                # sees the server again.
+                self.breaker.trip()
+                self.report_error("scan", exc)
+        with self._scan_lock:
             if verdict is not None:
                 if typed is not None:
                     mark_typed(verdict, typed)
@@ -146,10 +176,11 @@ class GateApp:
                 self.store.record_verdict(None, presence)
             else:
                 verdict, presence = self.offline.decide(scan_id, code, gate, now)
+                verdict.set_aside = refused is not None
                 self.store.record_verdict(
-                    QueuedScan(scan_id, code, gate.name, gate.direction.value, now.isoformat(),
+                    QueuedScan(scan_id, code, gate.name, gate.direction, now,
                                verdict.verdict, verdict.reason),
-                    presence,
+                    presence, set_aside_why=refused,
                 )
         verdict.latency_ms = monotonic_ms(start)
         return verdict
@@ -161,8 +192,8 @@ class GateApp:
         if not self.breaker.is_open:
             return True
         if self.online.probe(timeout_s=max(self.settings.budget_ms / 1000, 1.0)):
-            self.breaker.reset()
             self.sync.link_back()
+            self.breaker.reset()
             self.wake_sync.set()
             return True
         return False
@@ -171,12 +202,15 @@ class GateApp:
         if self.breaker.is_open or not self.sync.due():
             return
         try:
-            self.sync.run_once()
+            report = self.sync.run_once()
         except HttpStatusError:
             raise
         except ScannerError:
             self.breaker.trip()
             raise
+        self.clear_error("sync")
+        if report.uploaded or report.set_aside:
+            self.heartbeat_once()  # the dashboard should not show scans already uploaded
 
     def heartbeat_once(self) -> None:
         if self.breaker.is_open or self.gate is None:
@@ -184,48 +218,81 @@ class GateApp:
         self.sync.heartbeat("online", self.gate.name, timeout_s=self.settings.sync_request_s)
 
     def flush(self, timeout_s: float) -> int:
-        """Before exit: try to upload what the outbox holds, within ``timeout_s``."""
+        """Before exit: try to upload what the outbox holds within ``timeout_s``, then tell
+        the server the true queued count. Returns how many went up in this call."""
         deadline = time.monotonic() + timeout_s
-        if self.store.queued_count() == 0:
-            return 0
+        uploaded = 0
         if self.breaker.is_open and not self.online.probe(min(timeout_s, 1.0)):
             return 0
         try:
-            return self.sync.upload(deadline=deadline)
+            uploaded = self.sync.upload(deadline=deadline)
+            if self.gate is not None:
+                self.sync.heartbeat("online", self.gate.name,
+                                    timeout_s=max(min(deadline - time.monotonic(), 2.0), 0.2))
         except ScannerError as exc:
             self.report_error("flush", exc)
-            return 0
+        return uploaded
 
     # --- what the screen reads ------------------------------------------------------------
 
-    def report_error(self, where: str, exc: ScannerError) -> None:
-        """The one place worker and scan errors land: logged, and kept for the screen."""
+    def report_error(self, where: str, exc: ScannerError, *, show_s: float | None = None) -> None:
+        """The one place worker and scan errors land: logged, and kept for the screen
+        until the same duty succeeds again (or the link comes back, for link errors), or
+        for ``show_s`` seconds."""
         log.warning("%s: %s: %s", where, exc.title, exc.message)
-        self.last_error = exc
+        until = time.monotonic() + show_s if show_s is not None else None
+        with self._errors_lock:
+            self._errors.pop(where, None)  # re-insert: the newest error is the last
+            self._errors[where] = (exc, until)
+
+    def clear_error(self, where: str) -> None:
+        with self._errors_lock:
+            self._errors.pop(where, None)
+
+    def _on_link_change(self, is_open: bool) -> None:
+        if is_open:
+            return
+        # The server answers again: what the link's failure said no longer holds.
+        with self._errors_lock:
+            for where, (exc, _until) in list(self._errors.items()):
+                if isinstance(exc, (ServerUnreachable, HttpStatusError)):
+                    del self._errors[where]
 
     def state(self) -> GateState:
+        now = time.monotonic()
+        with self._errors_lock:
+            for where, (_exc, until) in list(self._errors.items()):
+                if until is not None and until < now:
+                    del self._errors[where]
+            errors = {where: exc for where, (exc, _until) in self._errors.items()}
+        warning = bool(self.store.get_meta("clock_warning"))
+        skew = self.store.get_meta("clock_skew_s")
         return GateState(
             mode="offline" if self.breaker.is_open else "online",
             queued=self.store.queued_count(),
             gate=self.gate.name if self.gate else self.settings.gate,
-            clock_warning=bool(self.store.get_meta("clock_warning")),
-            last_error=self.last_error,
+            clock_warning=warning,
+            last_error=list(errors.values())[-1] if errors else None,
             cached_badges=self.store.badge_count(),
+            set_aside=self.store.set_aside_count(),
+            clock_note=skew_words(float(skew)) if warning and skew is not None else None,
+            errors=errors,
         )
 
     def search_names(self, query: str, timeout_s: float = 2.0) -> list[dict[str, Any]]:
         """Name search for a damaged badge. Online only, and only with a staff token: the
-        gate keeps no readable name list (by design), and a gate token may not search."""
+        gate keeps no readable name list (by design), and a gate token may not search.
+        Slow (up to ``timeout_s``): the window runs it on a worker, never on the Tk thread."""
         if not self.settings.staff_token:
             raise ScannerError("Name search needs a supervisor",
                                "start with --staff-token (security role) to search by name")
         staff = DeadlineClient(self.settings.server, self.settings.staff_token)
-        body = staff.request("GET", "/api/v1/attendees", query={"q": query, "limit": 10},
-                             timeout_s=timeout_s).body
+        found = AttendeeList.model_validate(staff.request(
+            "GET", "/api/v1/attendees", query={"q": query, "limit": 10}, timeout_s=timeout_s).body)
         return [
-            {"name": a["name"], "organization": a["organization"], "access_level": a["access_level"],
-             "badge": (a.get("badge") or {}).get("number"),
-             "status": (a.get("badge") or {}).get("status"),
-             "inside": [p["zone"] for p in a.get("inside", [])]}
-            for a in body["attendees"]
+            {"name": a.name, "organization": a.organization, "access_level": a.access_level,
+             "badge": a.badge.number if a.badge else None,
+             "status": a.badge.status if a.badge else None,
+             "inside": [p.zone for p in a.inside]}
+            for a in found.attendees
         ]

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EnrolmentCodeNotFound, EnrolmentError, ScannerError, TokenRefused, UnknownGate
+from .pipeline import frame_texts
 from .source import FrameSource, SourceItem
 from .transport import DeadlineClient, HttpStatusError
-from .workers import frame_texts
 
 SETTINGS_FILE = "settings.json"
 

@@ -33,3 +33,16 @@ class EnrolmentCodeNotFound(EnrolmentError):
 
 class UnknownGate(EnrolmentError):
     """The gate named (by flag or enrolment code) is not one of the event's gates."""
+
+
+class ScanRefused(ScannerError):
+    """The server (or the shared schema, before sending) will never accept this scan as
+    it is: it is set aside on the gate instead of being retried forever."""
+
+
+class RateLimited(ScannerError):
+    """The server asks this device to wait (429) before the next request of this kind."""
+
+    def __init__(self, title: str, message: str, retry_after_s: int) -> None:
+        super().__init__(title, message)
+        self.retry_after_s = retry_after_s

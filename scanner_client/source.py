@@ -58,6 +58,18 @@ class FrameSource:
         with self._cond:
             self._cond.notify_all()
 
+    def restart(self) -> None:
+        """Open a live camera again after it failed (unplugged, then plugged back in);
+        SourceError if it still cannot be opened."""
+        items = self._open()
+        with self._cond:
+            self._done = False
+            self._item = None
+            self.error = None
+        self._items = items
+        self._thread = threading.Thread(target=self._run, name="frame-source", daemon=True)
+        self._thread.start()
+
     def get(self, timeout_s: float) -> SourceItem | None:
         """The newest item, or None if none came within ``timeout_s`` (or input ended)."""
         with self._cond:

@@ -9,16 +9,21 @@ deleted, so a stolen laptop holds as little as possible.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shared.schemas import BadgeRecord
+from shared import Direction, Reason, Verdict, mask_of
+from shared.schemas import BadgeRecord, ScanIn
+
+from .outcomes import PresenceChange
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,7 +43,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     offline_verdict TEXT, offline_reason TEXT
 );
 """
-# Only scans decided offline enter the outbox; the state column leaves room for more.
+# Only scans decided offline enter the outbox. state: 'queued' (owed to the server) or
+# 'set_aside' (the server refused it with a 4xx: kept, shown and counted, never resent, so
+# one bad scan cannot hold back the queue behind it); set_aside_why says what was refused.
+QUEUED = "queued"
+SET_ASIDE = "set_aside"
 
 
 @dataclass(frozen=True)
@@ -56,17 +65,25 @@ class QueuedScan:
     scan_id: str
     code: str
     gate: str
-    direction: str
-    scanned_at: str
-    offline_verdict: str
-    offline_reason: str
+    direction: Direction
+    scanned_at: dt.datetime  # aware (UTC): the server refuses a naive time
+    offline_verdict: Verdict
+    offline_reason: Reason
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "scan_id": self.scan_id, "code": self.code, "gate": self.gate,
-            "direction": self.direction, "scanned_at": self.scanned_at,
-            "offline_verdict": self.offline_verdict, "offline_reason": self.offline_reason,
-        }
+    def as_scan_in(self) -> ScanIn:
+        """The upload body, checked by the shared schema (ValidationError if it never
+        could be sent as it is)."""
+        return ScanIn(scan_id=uuid.UUID(self.scan_id), code=self.code, gate=self.gate,
+                      direction=self.direction, scanned_at=self.scanned_at,
+                      offline_verdict=self.offline_verdict, offline_reason=self.offline_reason)
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> QueuedScan:
+        scanned_at = dt.datetime.fromisoformat(row[4])
+        if scanned_at.tzinfo is None:  # rows queued by an older gate version: UTC then too
+            scanned_at = scanned_at.replace(tzinfo=dt.UTC)
+        return cls(row[0], row[1], row[2], Direction(row[3]), scanned_at, Verdict(row[5]),
+                   Reason(row[6]))
 
 
 class GateStore:
@@ -86,6 +103,9 @@ class GateStore:
         # Deleted rows (uploaded codes) are overwritten with zeros, not left in free pages.
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(outbox)")}
+        if "set_aside_why" not in columns:  # a data dir from before set-aside scans
+            self._db.execute("ALTER TABLE outbox ADD COLUMN set_aside_why TEXT")
         path.chmod(0o600)
 
     def close(self) -> None:
@@ -123,7 +143,7 @@ class GateStore:
         """Records and the cursor that follows them commit together: a crash between
         pages resumes from the last page fully stored, never past it."""
         rows = [
-            (b.badge_id, b.revision, int(b.revoked), sum(1 << s for s in b.zone_slots),
+            (b.badge_id, b.revision, int(b.revoked), mask_of(b.zone_slots),
              json.dumps([d.isoformat() for d in b.days]), b.sealed)
             for b in badges
         ]
@@ -151,44 +171,51 @@ class GateStore:
 
     # --- presence -----------------------------------------------------------------
 
-    def is_inside(self, badge_id: int, zone_slot: int, day: str) -> bool:
+    def is_inside(self, badge_id: int, zone_slot: int, day: dt.date) -> bool:
         with self._lock:
             row = self._db.execute(
                 "SELECT inside FROM presence WHERE badge_id=? AND zone_slot=? AND day=?",
-                (badge_id, zone_slot, day),
+                (badge_id, zone_slot, day.isoformat()),
             ).fetchone()
         return bool(row and row[0])
 
     # --- outbox ---------------------------------------------------------------------
 
     def record_verdict(
-        self, scan: QueuedScan | None, presence: tuple[int, int, str, bool, str] | None
+        self, scan: QueuedScan | None, presence: PresenceChange | None, *,
+        set_aside_why: str | None = None,
     ) -> None:
         """One transaction (one fsync) before the verdict shows: the offline scan owed to
         the server (``None`` when the server decided it online: nothing is owed) and the
         presence change. A crash before this commit showed no verdict, and an online
-        attempt that did reach the server is recorded there under its scan_id."""
+        attempt that did reach the server is recorded there under its scan_id.
+        ``set_aside_why``: the server already refused this scan, keep it but never send it."""
         with self._tx() as db:
             if scan is not None:
                 db.execute(
                     "INSERT OR IGNORE INTO outbox (scan_id, code, gate, direction, scanned_at,"
-                    " state, offline_verdict, offline_reason) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
-                    (scan.scan_id, scan.code, scan.gate, scan.direction, scan.scanned_at,
-                     scan.offline_verdict, scan.offline_reason),
+                    " state, offline_verdict, offline_reason, set_aside_why)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (scan.scan_id, scan.code, scan.gate, scan.direction.value,
+                     scan.scanned_at.isoformat(), SET_ASIDE if set_aside_why else QUEUED,
+                     scan.offline_verdict.value, scan.offline_reason.value, set_aside_why),
                 )
+                if set_aside_why:
+                    _bump(db, "set_aside", 1)
             else:
                 _bump(db, "online_scans", 1)
             if presence is not None:
                 db.execute("INSERT OR REPLACE INTO presence VALUES (?, ?, ?, ?, ?)",
-                           (presence[0], presence[1], presence[2], int(presence[3]), presence[4]))
+                           (presence.badge_id, presence.zone_slot, presence.day.isoformat(),
+                            int(presence.inside), presence.at.isoformat()))
 
     def queued(self, limit: int) -> list[QueuedScan]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT scan_id, code, gate, direction, scanned_at, offline_verdict, offline_reason"
-                " FROM outbox WHERE state='queued' ORDER BY seq LIMIT ?", (limit,),
+                " FROM outbox WHERE state=? ORDER BY seq LIMIT ?", (QUEUED, limit),
             ).fetchall()
-        return [QueuedScan(*r) for r in rows]
+        return [QueuedScan.from_row(r) for r in rows]
 
     def mark_uploaded(self, scan_ids: list[str]) -> None:
         """The server has them: drop the rows and with them the raw codes."""
@@ -199,9 +226,37 @@ class GateStore:
             # The WAL still holds the old pages with the codes until a checkpoint.
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def queued_count(self) -> int:
+    def set_aside(self, scan_id: str, why: str) -> None:
+        """The server refuses this scan for good: keep it (shown, counted), never resend."""
+        with self._tx() as db:
+            changed = db.execute(
+                "UPDATE outbox SET state=?, set_aside_why=? WHERE scan_id=? AND state=?",
+                (SET_ASIDE, why[:500], scan_id, QUEUED),
+            ).rowcount
+            _bump(db, "set_aside", changed)
+
+    def set_aside_scans(self) -> list[tuple[str, str]]:
+        """(scan_id, why) of every scan set aside, oldest first."""
         with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM outbox WHERE state='queued'").fetchone()[0])
+            rows = self._db.execute(
+                "SELECT scan_id, set_aside_why FROM outbox WHERE state=? ORDER BY seq",
+                (SET_ASIDE,)).fetchall()
+        return [(str(r[0]), str(r[1] or "")) for r in rows]
+
+    def queued_count(self) -> int:
+        return self._count(QUEUED)
+
+    def set_aside_count(self) -> int:
+        return self._count(SET_ASIDE)
+
+    def _count(self, state: str) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM outbox WHERE state=?",
+                                        (state,)).fetchone()[0])
+
+    def counter(self, key: str) -> int:
+        """A running total kept in meta ("uploaded", "online_scans", "set_aside")."""
+        return int(self.get_meta(key) or 0)
 
 
 def _put_meta(db: sqlite3.Connection, key: str, value: Any) -> None:

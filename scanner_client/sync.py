@@ -9,18 +9,33 @@ simply sent again.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
-from shared.schemas import BadgeRecord, GateOut, ZoneOut
+from pydantic import ValidationError
 
-from .errors import ScannerError, UnknownGate
-from .store import GateStore
+from shared.schemas import (
+    GateOut,
+    HeartbeatIn,
+    HeartbeatOut,
+    ScanBatchIn,
+    ScanBatchOut,
+    ScanIn,
+    SyncOut,
+    ZoneOut,
+)
+
+from .errors import ScannerError, ServerUnreachable, UnknownGate
+from .outcomes import GateSetup
+from .store import GateStore, QueuedScan
 from .transport import DeadlineClient, HttpStatusError
-from .verdicts import GateSetup
+
+log = logging.getLogger("scanner_client.sync")
 
 UPLOAD_BATCH = 200  # small enough that one batch answers in well under request_s
 PAGE = 5000
@@ -31,17 +46,22 @@ class SyncReport:
     uploaded: int = 0
     pulled: int = 0
     bytes: int = 0
-    clock_warning: bool | None = None
+    set_aside: int = 0
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class SyncEngine:
-    def __init__(self, client: DeadlineClient, store: GateStore, *, request_s: float = 8.0) -> None:
+    def __init__(self, client: DeadlineClient, store: GateStore, *, request_s: float = 8.0,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.client = client
         self.store = store
         self.request_s = request_s
+        self.clock = clock  # this laptop's clock (injected in tests to make it wrong)
         self.failures = 0
         self.next_due = 0.0  # time.monotonic() of the next attempt
-        self.last_error: ScannerError | None = None
         # The engine owns no threads, but the sync worker and the exit flush may both call
         # it: one upload at a time, or both would send (harmlessly, wastefully) the same rows.
         self._upload_lock = threading.Lock()
@@ -50,14 +70,16 @@ class SyncEngine:
 
     def enrol(self, gate: str, timeout_s: float) -> GateSetup:
         """Find the gate (by id or name) and its zone; cached so a later start works offline."""
-        gates = self.client.request("GET", "/api/v1/gates", timeout_s=timeout_s).body["gates"]
-        zones = self.client.request("GET", "/api/v1/zones", timeout_s=timeout_s).body["zones"]
-        match = [GateOut(**g) for g in gates if gate in (g["name"], str(g["id"]))]
+        gates = [GateOut.model_validate(g) for g in
+                 self.client.request("GET", "/api/v1/gates", timeout_s=timeout_s).body["gates"]]
+        zones = [ZoneOut.model_validate(z) for z in
+                 self.client.request("GET", "/api/v1/zones", timeout_s=timeout_s).body["zones"]]
+        match = [g for g in gates if gate in (g.name, str(g.id))]
         if not match:
-            names = ", ".join(g["name"] for g in gates)
+            names = ", ".join(g.name for g in gates)
             raise UnknownGate("Unknown gate", f"{gate!r} is not one of: {names}")
         found = match[0]
-        zone = next(ZoneOut(**z) for z in zones if z["id"] == found.zone_id)
+        zone = next(z for z in zones if z.id == found.zone_id)
         setup = GateSetup(found.name, found.zone, found.zone_slot, found.direction, zone.allow_reentry)
         self.store.set_meta("gate", {**setup.as_json(), "requested": gate})
         return setup
@@ -76,22 +98,22 @@ class SyncEngine:
         """Upload everything queued, then pull changes; raise on the first failure (after
         scheduling the back-off) so the caller's one error handler sees it."""
         report = SyncReport()
+        set_aside_before = self.store.counter("set_aside")
         try:
             report.uploaded = self.upload(deadline=deadline)
+            report.set_aside = self.store.counter("set_aside") - set_aside_before
             if pull:
                 pulled, size = self.pull(deadline=deadline)
                 report.pulled, report.bytes = pulled, size
-                self.store.set_meta("last_sync_at", _utcnow())
-        except ScannerError as exc:
+                self.store.set_meta("last_sync_at", self.clock().isoformat())
+        except ScannerError:
             self.failures += 1
             # Exponential back-off with jitter, so gates that lost the link together do
             # not all hammer the server the moment it returns.
             delay = min(60.0, 0.5 * 2 ** min(self.failures, 7)) * random.uniform(0.5, 1.0)
             self.next_due = time.monotonic() + delay
-            self.last_error = exc
             raise
         self.failures = 0
-        self.last_error = None
         return report
 
     def upload(self, *, deadline: float | None = None) -> int:
@@ -104,13 +126,47 @@ class SyncEngine:
             batch = self.store.queued(UPLOAD_BATCH)
             if not batch:
                 return sent
-            answer = self.client.request(
-                "POST", "/api/v1/scans/batch", body={"scans": [s.as_json() for s in batch]},
-                timeout_s=self._timeout(deadline),
-            ).body
-            done = [str(r["scan_id"]) for r in answer["results"]]
-            self.store.mark_uploaded(done)
-            sent += len(done)
+            sent += self._send(batch, deadline)
+
+    def _send(self, batch: list[QueuedScan], deadline: float | None) -> int:
+        """Send one batch; return how many the server stored. A scan it refuses (a 4xx
+        other than 429: the same scan will never be taken) is set aside, found by halving
+        the refused batch, so the rest of the queue still goes up."""
+        sendable: list[tuple[QueuedScan, ScanIn]] = []
+        for queued in batch:
+            try:
+                sendable.append((queued, queued.as_scan_in()))
+            except (ValidationError, ValueError) as exc:  # the shared schema refuses it already
+                self._set_aside(queued, f"not sendable: {exc}".splitlines()[0])
+        if not sendable:
+            return 0
+        try:
+            body = self.client.request(
+                "POST", "/api/v1/scans/batch", body=ScanBatchIn(scans=[b for _, b in sendable]),
+                timeout_s=self._timeout(deadline)).body
+        except HttpStatusError as exc:
+            if not exc.refused:
+                raise
+            if len(sendable) == 1:
+                self._set_aside(sendable[0][0], f"server said {exc.status}: {exc.message}")
+                return 0
+            kept = [q for q, _ in sendable]
+            half = len(kept) // 2
+            return self._send(kept[:half], deadline) + self._send(kept[half:], deadline)
+        try:
+            answer = ScanBatchOut.model_validate(body)
+        except ValidationError as exc:
+            raise ServerUnreachable("Bad answer", f"batch answer: {exc}".splitlines()[0]) from exc
+        done = {str(r.scan_id) for r in answer.results}
+        self.store.mark_uploaded(sorted(done))
+        for queued, _ in sendable:
+            if queued.scan_id not in done:  # stored nowhere, said nothing: never resend forever
+                self._set_aside(queued, "the server's batch answer has no result for it")
+        return len(done)
+
+    def _set_aside(self, scan: QueuedScan, why: str) -> None:
+        log.warning("scan %s set aside: %s", scan.scan_id, why)
+        self.store.set_aside(scan.scan_id, why)
 
     def pull(self, *, deadline: float | None = None, page: int = PAGE) -> tuple[int, int]:
         """Delta pull from the stored cursor until the server says there is no more."""
@@ -121,29 +177,40 @@ class SyncEngine:
                 "GET", "/api/v1/sync", query={"cursor": cursor, "limit": page},
                 timeout_s=self._timeout(deadline),
             )
-            body: dict[str, Any] = resp.body
-            records = [BadgeRecord(**b) for b in body["badges"]]
-            keys = [(int(k["key_id"]), str(k["public_key"])) for k in body["keys"]]
-            self.store.apply_sync_page(keys, records, body["cursor"], body["event"])
-            pulled += len(records)
+            try:
+                feed = SyncOut.model_validate(resp.body)
+            except ValidationError as exc:
+                raise ServerUnreachable("Bad answer", f"sync feed: {exc}".splitlines()[0]) from exc
+            keys = [(k.key_id, k.public_key) for k in feed.keys]
+            self.store.apply_sync_page(keys, feed.badges, feed.cursor,
+                                       feed.event.model_dump(mode="json"))
+            pulled += len(feed.badges)
             size += resp.size
-            if not body["more"]:
+            if not feed.more:
                 return pulled, size
 
-    def heartbeat(self, mode: str, gate: str, timeout_s: float) -> bool:
-        """Report state; returns the server's clock warning (gate clock off by > 60 s)."""
-        body = {"queued_scans": self.store.queued_count(), "clock": _utcnow(), "mode": mode,
-                "gate": gate, "last_sync_at": self.store.get_meta("last_sync_at")}
+    def heartbeat(self, mode: Literal["online", "offline"], gate: str, timeout_s: float
+                  ) -> HeartbeatOut | None:
+        """Report state (the true queued count); keep the server's measure of this
+        laptop's clock. None when the token is not a device's (nothing to report to)."""
+        last_sync = self.store.get_meta("last_sync_at")
+        beat = HeartbeatIn(queued_scans=self.store.queued_count(), clock=self.clock(), mode=mode,
+                           gate=gate,
+                           last_sync_at=dt.datetime.fromisoformat(last_sync) if last_sync else None)
         try:
-            answer = self.client.request("POST", "/api/v1/devices/heartbeat", body=body,
-                                         timeout_s=timeout_s).body
+            body = self.client.request("POST", "/api/v1/devices/heartbeat", body=beat,
+                                       timeout_s=timeout_s).body
         except HttpStatusError as exc:
             if exc.status == 403:  # an admin token used for a demo: nothing to report to
-                return False
+                return None
             raise
-        warning = bool(answer.get("clock_warning"))
-        self.store.set_meta("clock_warning", warning)
-        return warning
+        try:
+            answer = HeartbeatOut.model_validate(body)
+        except ValidationError as exc:
+            raise ServerUnreachable("Bad answer", f"heartbeat: {exc}".splitlines()[0]) from exc
+        self.store.set_meta("clock_warning", answer.clock_warning)
+        self.store.set_meta("clock_skew_s", answer.clock_skew_s)
+        return answer
 
     def _timeout(self, deadline: float | None) -> float:
         if deadline is None:
@@ -153,6 +220,3 @@ class SyncEngine:
             raise ScannerError("Out of time", "sync stopped at its deadline")
         return min(left, self.request_s)
 
-
-def _utcnow() -> str:
-    return dt.datetime.now(dt.UTC).isoformat()

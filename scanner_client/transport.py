@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from pydantic import BaseModel
+
 from .errors import ScannerError, ServerUnreachable
 
 _MAX_BODY = 256 * 1024 * 1024
@@ -25,11 +27,26 @@ _MAX_BODY = 256 * 1024 * 1024
 class HttpStatusError(ScannerError):
     """The server answered, but with an error status (its envelope is kept)."""
 
-    def __init__(self, status: int, body: Any) -> None:
-        message = body.get("error", {}).get("message", "") if isinstance(body, dict) else ""
-        super().__init__(f"Server said {status}", message or str(body)[:200])
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        error = body.get("error") if isinstance(body, dict) else None
+        error = error if isinstance(error, dict) else {}
+        super().__init__(f"Server said {status}", str(error.get("message") or "") or str(body)[:200])
         self.status = status
         self.body = body
+        self.code: str | None = error.get("code") if isinstance(error.get("code"), str) else None
+        self.headers = headers or {}
+
+    @property
+    def refused(self) -> bool:
+        """The server understood the request and will never take it as it is (a 4xx that
+        is neither a rate limit nor an authentication problem of the whole device)."""
+        return 400 <= self.status < 500 and self.status not in (401, 403, 408, 429)
+
+    @property
+    def retry_after_s(self) -> int:
+        """Retry-After in seconds (at least 1; a missing or HTTP-date value counts as 1)."""
+        value = self.headers.get("retry-after", "")
+        return max(1, int(value)) if value.isascii() and value.isdigit() else 1
 
 
 @dataclass
@@ -70,7 +87,10 @@ class DeadlineClient:
         target = self.prefix + path
         if query:
             target += "?" + urlencode({k: v for k, v in query.items() if v is not None})
-        payload = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        if isinstance(body, BaseModel):  # the shared schemas: the wire format is theirs
+            payload = body.model_dump_json(exclude_none=True).encode()
+        else:
+            payload = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
         head = (
             f"{method} {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             f"Authorization: Bearer {self.token}\r\nAccept: application/json\r\n"
@@ -82,13 +102,13 @@ class DeadlineClient:
             raw = self._exchange(head + payload, deadline)
         except (OSError, ssl.SSLError) as exc:
             raise ServerUnreachable("Server unreachable", f"{type(exc).__name__}: {exc}") from exc
-        status, data = _parse(raw)
+        status, headers, data = _parse(raw)
         try:
             parsed = json.loads(data) if data else None
         except ValueError as exc:
             raise ServerUnreachable("Bad answer", f"status {status}, body is not JSON") from exc
         if status >= 400:
-            raise HttpStatusError(status, parsed)
+            raise HttpStatusError(status, parsed, headers)
         return Response(status, parsed, len(raw))
 
     def _remaining(self, deadline: float) -> float:
@@ -139,7 +159,7 @@ def _content_length(head: bytes) -> int:
     return _MAX_BODY  # no length: read until the server closes (we asked it to)
 
 
-def _parse(raw: bytes) -> tuple[int, bytes]:
+def _parse(raw: bytes) -> tuple[int, dict[str, str], bytes]:
     end = raw.find(b"\r\n\r\n")
     if end < 0:
         raise ServerUnreachable("Bad answer", "connection closed before the headers ended")
@@ -149,10 +169,14 @@ def _parse(raw: bytes) -> tuple[int, bytes]:
     except (IndexError, ValueError) as exc:
         raise ServerUnreachable("Bad answer", f"bad status line {status_line!r}") from exc
     head = raw[:end]
+    headers = {}
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
     body = raw[end + 4 :]
-    if b"chunked" in head.lower() and b"transfer-encoding" in head.lower():
+    if "chunked" in headers.get("transfer-encoding", "").lower():
         body = _dechunk(body)
-    return status, body
+    return status, headers, body
 
 
 def _dechunk(body: bytes) -> bytes:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import re
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any
+import uuid
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
 
 from shared import (
     REASON_TEXT,
@@ -19,135 +20,122 @@ from shared import (
     BadgeClaims,
     BadgeFacts,
     Decision,
-    Direction,
     GateFacts,
     KeyRing,
     NotABadge,
     PublicKey,
-    Reason,
     SealedRecordError,
     TokenError,
+    Verdict,
     ZoneFacts,
     decide,
     event_day,
+    format_badge_number,
     open_record,
     parse_badge_number,
+    slots_of,
     verify_token,
 )
+from shared.schemas import ScanIn, ScanOut
 
-from .errors import ScannerError
+from .errors import RateLimited, ScannerError, ScanRefused, ServerUnreachable
+from .outcomes import GateSetup, GateVerdict, PresenceChange
 from .store import GateStore
 from .transport import DeadlineClient, HttpStatusError
 
-
-@dataclass(frozen=True)
-class GateSetup:
-    """The gate this laptop serves, as the server described it at enrolment."""
-
-    name: str
-    zone: str
-    zone_slot: int
-    direction: Direction
-    allow_reentry: bool
-
-    def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "zone": self.zone, "zone_slot": self.zone_slot,
-                "direction": self.direction.value, "allow_reentry": self.allow_reentry}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> GateSetup:
-        return cls(data["name"], data["zone"], int(data["zone_slot"]), Direction(data["direction"]),
-                   bool(data["allow_reentry"]))
-
-
-@dataclass
-class GateVerdict:
-    """What the screen shows and headless mode prints for one scan."""
-
-    scan_id: str
-    verdict: str
-    reason: str
-    mode: str
-    latency_ms: float = 0.0
-    message: str = ""
-    name: str | None = None
-    organization: str | None = None
-    access_level: str | None = None
-    badge_id: int | None = None
-    typed_number: bool = False  # a badge number typed by staff, not a scanned code
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def admitted(self) -> bool:
-        return self.verdict == "admit"
-
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"verdict": self.verdict, "reason": self.reason, "mode": self.mode,
-                               "latency_ms": round(self.latency_ms, 1), "scan_id": self.scan_id}
-        if self.name is not None:
-            out["name"] = self.name
-        if self.badge_id is not None:
-            out["badge_id"] = self.badge_id
-        if self.typed_number:
-            out["typed"] = True
-            out["message"] = self.message
-        return out
+__all__ = ["CircuitBreaker", "GateSetup", "GateVerdict", "OfflineValidator", "OnlineClient",
+           "PresenceChange", "TYPED_NUMBER_NOTE", "mark_typed", "typed_badge_number"]
 
 
 class CircuitBreaker:
     """Open after a failure: later scans go straight to the offline validator instead of
-    each waiting out the budget on a dead link; a background probe closes it again."""
+    each waiting out the budget on a dead link; a background probe closes it again.
+    Listeners hear each change (open: True), so the status bar follows the link."""
 
     def __init__(self) -> None:
         self._open = False
         self._lock = threading.Lock()
-        self.changed = threading.Event()
+        self.listeners: list[Callable[[bool], None]] = []
 
     @property
     def is_open(self) -> bool:
         return self._open
 
     def trip(self) -> None:
-        with self._lock:
-            if not self._open:
-                self._open = True
-                self.changed.set()
+        self._set(True)
 
     def reset(self) -> None:
+        self._set(False)
+
+    def _set(self, is_open: bool) -> None:
         with self._lock:
-            if self._open:
-                self._open = False
-                self.changed.set()
+            if self._open == is_open:
+                return
+            self._open = is_open
+        for listener in self.listeners:
+            listener(is_open)
 
 
 class OnlineClient:
-    """POST /api/v1/scans with the whole attempt bounded by ``budget_s``."""
+    """POST /api/v1/scans, the whole attempt bounded by the budget the caller has left."""
 
-    def __init__(self, client: DeadlineClient, budget_s: float) -> None:
+    def __init__(self, client: DeadlineClient) -> None:
         self.client = client
-        self.budget_s = budget_s
 
-    def scan(self, scan_id: str, code: str, gate: str, scanned_at: str, budget_s: float) -> GateVerdict:
-        answer = self.client.request(
-            "POST", "/api/v1/scans",
-            body={"scan_id": scan_id, "code": code, "gate": gate, "scanned_at": scanned_at},
-            timeout_s=budget_s,
-        ).body
-        attendee = answer.get("attendee") or {}
-        badge = answer.get("badge") or {}
+    def scan(self, scan_id: str, code: str, gate: str, scanned_at: dt.datetime, budget_s: float
+             ) -> GateVerdict:
+        """The server's verdict; ScanRefused when the scan can never be taken as it is
+        (refused by the shared schema before sending, or a 4xx), RateLimited on a 429,
+        ScannerError when the server cannot be reached in time."""
+        try:
+            body = ScanIn(scan_id=uuid.UUID(scan_id), code=code, gate=gate, scanned_at=scanned_at)
+        except ValidationError as exc:
+            raise ScanRefused("Scan refused", _first_error(exc)) from exc
+        try:
+            answer = ScanOut.model_validate(
+                self.client.request("POST", "/api/v1/scans", body=body, timeout_s=budget_s).body)
+        except HttpStatusError as exc:
+            if exc.status == 429:
+                raise RateLimited("Too many requests", exc.message, exc.retry_after_s) from exc
+            if exc.refused:
+                raise ScanRefused("Scan refused", f"server said {exc.status}: {exc.message}") from exc
+            raise
+        except ValidationError as exc:
+            raise ServerUnreachable("Bad answer", _first_error(exc)) from exc
+        # Only an admit shows who the person is, whatever a server sends with a deny.
+        attendee = answer.attendee if answer.verdict is Verdict.ADMIT else None
+        badge = answer.badge
         return GateVerdict(
-            scan_id=scan_id, verdict=answer["verdict"], reason=answer["reason"], mode="online",
-            message=answer.get("message") or REASON_TEXT.get(Reason(answer["reason"]), ""),
-            name=attendee.get("name"), organization=attendee.get("organization"),
-            access_level=attendee.get("access_level"), badge_id=badge.get("id"),
+            scan_id=scan_id, verdict=answer.verdict, reason=answer.reason, mode="online",
+            message=answer.message or REASON_TEXT.get(answer.reason, ""),
+            name=attendee.name if attendee else None,
+            organization=attendee.organization if attendee else None,
+            access_level=attendee.access_level if attendee else None,
+            badge_id=badge.id if badge else None, badge_number=badge.number if badge else None,
         )
 
     def probe(self, timeout_s: float) -> bool:
+        """Is the server ready to decide scans? ``/readyz`` names what is down (503); a
+        server from before it existed answers 404 there, and then ``/healthz`` counts."""
+        deadline = time.monotonic() + timeout_s
         try:
-            self.client.request("GET", "/healthz", timeout_s=timeout_s)
-        except (ScannerError, HttpStatusError):
+            self.client.request("GET", "/readyz", timeout_s=timeout_s)
+        except HttpStatusError as exc:
+            if exc.status != 404:
+                return False
+            try:
+                self.client.request("GET", "/healthz", timeout_s=max(deadline - time.monotonic(), 0.01))
+            except ScannerError:
+                return False
+        except ScannerError:
             return False
         return True
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "invalid"))
 
 
 class OfflineValidator:
@@ -181,7 +169,7 @@ class OfflineValidator:
 
     def decide(
         self, scan_id: str, code: str, gate: GateSetup, now: dt.datetime
-    ) -> tuple[GateVerdict, tuple[int, int, str, bool, str] | None]:
+    ) -> tuple[GateVerdict, PresenceChange | None]:
         """The verdict and the presence change to store with it."""
         today = self.today(now)
         typed = typed_badge_number(code)
@@ -194,17 +182,18 @@ class OfflineValidator:
             claims, GateFacts(zone_slot=gate.zone_slot, direction=gate.direction),
             ZoneFacts(allow_reentry=gate.allow_reentry), facts, today,
         )
-        verdict = GateVerdict(scan_id=scan_id, verdict=decision.verdict.value,
-                              reason=decision.reason.value, mode="offline",
+        verdict = GateVerdict(scan_id=scan_id, verdict=decision.verdict,
+                              reason=decision.reason, mode="offline",
                               message=REASON_TEXT.get(decision.reason, ""))
         presence = None
         if isinstance(claims, BadgeClaims):
             verdict.badge_id = claims.badge_id
-            if typed is None:
+            verdict.badge_number = format_badge_number(claims.badge_id)
+            if typed is None and decision.admitted:
+                # Only an admit shows who the person is: a deny shows reason and number.
                 _open_personal(verdict, code, sealed)
             if decision.admitted:
-                presence = (claims.badge_id, gate.zone_slot, today.isoformat(),
-                            gate.direction is Direction.IN, now.isoformat())
+                presence = PresenceChange.after_admit(claims.badge_id, gate, today, now)
         if typed is not None:
             mark_typed(verdict, typed)
         return verdict, presence
@@ -225,13 +214,13 @@ class OfflineValidator:
         if not isinstance(claims, BadgeClaims):
             return claims, BadgeFacts(), None
         record = self.store.badge(claims.badge_id)
-        inside = self.store.is_inside(claims.badge_id, gate.zone_slot, today.isoformat())
+        inside = self.store.is_inside(claims.badge_id, gate.zone_slot, today)
         if record is None or record.revision < claims.revision:
             return claims, BadgeFacts(inside=inside), None  # newer than our cache: trust the token
         facts = BadgeFacts(
             revoked=record.revoked or record.revision != claims.revision,
             inside=inside,
-            zone_slots=frozenset(i for i in range(32) if record.zone_mask >> i & 1),
+            zone_slots=slots_of(record.zone_mask),
             valid_days=frozenset(dt.date.fromisoformat(d) for d in record.days),
         )
         return claims, facts, record.sealed
@@ -249,22 +238,22 @@ class OfflineValidator:
         claims = BadgeClaims(
             key_id=0, badge_id=record.badge_id, revision=record.revision,
             valid_days=frozenset(dt.date.fromisoformat(d) for d in record.days),
-            zone_slots=frozenset(i for i in range(32) if record.zone_mask >> i & 1),
+            zone_slots=slots_of(record.zone_mask),
         )
-        inside = self.store.is_inside(record.badge_id, gate.zone_slot, today.isoformat())
+        inside = self.store.is_inside(record.badge_id, gate.zone_slot, today)
         return claims, BadgeFacts(revoked=record.revoked, inside=inside)
 
 
-# Badge numbers are digits with a hyphen before the check digit ("000123-4"); staff may
-# type spaces or leave the hyphen out. A scanned code always has letters ("ADM1...").
-_TYPED_NUMBER = re.compile(r"[0-9][0-9 \-]*")
+# What staff type: ASCII digits, maybe spaces and a hyphen before the check digit
+# ("000123-4"). A scanned badge code always starts with letters ("ADM1...").
+_TYPED_CHARS = frozenset("0123456789 -")
 TYPED_NUMBER_NOTE = "Typed badge number - check photo ID"
 
 
 def typed_badge_number(code: str) -> int | BadBadgeNumber | None:
-    """The badge id of a typed badge number, the error if its check digit is wrong, or
-    None when the text is not shaped like a badge number (a scanned code, say)."""
-    if not _TYPED_NUMBER.fullmatch(code) or sum(ch.isdigit() for ch in code) < 7:
+    """The badge id of a typed badge number, the error if it is mistyped, or None when
+    the text is not typed by hand (a scanned code, say). Parsing is shared's."""
+    if not code[:1].isdigit() or not set(code) <= _TYPED_CHARS:
         return None
     try:
         return parse_badge_number(code)
@@ -277,7 +266,7 @@ def mark_typed(verdict: GateVerdict, typed: int | BadBadgeNumber) -> None:
     be shown: the sealed record opens only with the code); a mistyped one says so."""
     verdict.typed_number = True
     if isinstance(typed, BadBadgeNumber):
-        verdict.message = "Badge number mistyped (check digit does not match)"
+        verdict.message = f"Badge number mistyped ({str(typed).partition(':')[0]})"
     elif verdict.admitted:
         verdict.message = TYPED_NUMBER_NOTE
 
@@ -306,13 +295,12 @@ def _open_personal(verdict: GateVerdict, code: str, sealed: str | None) -> None:
 
 def presence_after_online(
     verdict: GateVerdict, gate: GateSetup, now: dt.datetime, today: dt.date
-) -> tuple[int, int, str, bool, str] | None:
+) -> PresenceChange | None:
     """Online admits move this gate's presence log too, so a later offline scan of the
     same badge here still says already_inside."""
     if verdict.badge_id is None or not verdict.admitted:
         return None
-    return (verdict.badge_id, gate.zone_slot, today.isoformat(),
-            gate.direction is Direction.IN, now.isoformat())
+    return PresenceChange.after_admit(verdict.badge_id, gate, today, now)
 
 
 def monotonic_ms(start: float) -> float:

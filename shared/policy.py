@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .errors import TokenError
-from .reasons import Reason, Verdict
+from .reasons import DENY_PRECEDENCE, Reason, Verdict
 from .token import BadgeClaims
 
 
@@ -63,6 +63,25 @@ def _deny(reason: Reason) -> Decision:
     return Decision(Verdict.DENY, reason)
 
 
+def entry_denials(
+    claims: BadgeClaims, gate: GateFacts, zone: ZoneFacts, badge: BadgeFacts, today: dt.date
+) -> frozenset[Reason]:
+    """Every deny reason that applies to an entry with a valid token (often more than one)."""
+    days = badge.valid_days if badge.valid_days is not None else claims.valid_days
+    zones = badge.zone_slots if badge.zone_slots is not None else claims.zone_slots
+    applies = {
+        Reason.REVOKED: badge.revoked,
+        Reason.DEVICE_NOT_ALLOWED: not gate.device_allowed,
+        Reason.NOT_VALID_TODAY: today not in days,
+        Reason.WRONG_ZONE: gate.zone_slot not in zones,
+        Reason.ALREADY_INSIDE: badge.inside and not zone.allow_reentry,
+        # Someone inside already counts towards the occupancy: never "full" for them.
+        Reason.ZONE_FULL: zone.capacity is not None and not badge.inside
+        and zone.occupancy >= zone.capacity,
+    }
+    return frozenset(reason for reason, hit in applies.items() if hit)
+
+
 def decide(
     claims: BadgeClaims | TokenError,
     gate: GateFacts,
@@ -70,26 +89,18 @@ def decide(
     badge: BadgeFacts,
     today: dt.date,
 ) -> Decision:
-    """Verdict and the one reason, checked in the documented precedence order."""
+    """Verdict and the one reason: of the reasons that apply, the first in
+    ``DENY_PRECEDENCE``. A token that does not verify has no facts to weigh, and its
+    reasons lead the list."""
     if isinstance(claims, TokenError):
         return _deny(claims.reason)
     if gate.direction is Direction.OUT:
         # An exit always lets the person out: holding someone inside helps no one.
         return Decision(Verdict.ADMIT, Reason.OK if badge.inside else Reason.NOT_INSIDE)
-    if badge.revoked:
-        return _deny(Reason.REVOKED)
-    if not gate.device_allowed:
-        return _deny(Reason.DEVICE_NOT_ALLOWED)
-    days = badge.valid_days if badge.valid_days is not None else claims.valid_days
-    if today not in days:
-        return _deny(Reason.NOT_VALID_TODAY)
-    zones = badge.zone_slots if badge.zone_slots is not None else claims.zone_slots
-    if gate.zone_slot not in zones:
-        return _deny(Reason.WRONG_ZONE)
-    if badge.inside and not zone.allow_reentry:
-        return _deny(Reason.ALREADY_INSIDE)
-    if zone.capacity is not None and not badge.inside and zone.occupancy >= zone.capacity:
-        return _deny(Reason.ZONE_FULL)
+    denials = entry_denials(claims, gate, zone, badge, today)
+    for reason in DENY_PRECEDENCE:
+        if reason in denials:
+            return _deny(reason)
     return Decision(Verdict.ADMIT, Reason.OK)
 
 

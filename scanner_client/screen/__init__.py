@@ -10,13 +10,15 @@ if TYPE_CHECKING:
     from ..app import GateApp
     from ..enrolment import Enrolment
     from ..source import FrameSource, RepeatFilter
+    from ..workers import WorkerManager
 
 
-def run_window(app: GateApp, source: FrameSource, repeat: RepeatFilter) -> int:
+def run_window(app: GateApp, workers: WorkerManager, source: FrameSource, repeat: RepeatFilter
+               ) -> int:
     # Imported here so headless gates never need Tk or a display.
     from .window import run_window as run
 
-    return run(app, source, repeat)
+    return run(app, workers, source, repeat)
 
 
 def run_enrolment_window(source_spec: str, data_dir: Path) -> Enrolment | None:

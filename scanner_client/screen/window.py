@@ -2,7 +2,9 @@
 that takes manual entry and a USB keyboard-wedge scanner alike, and a name search.
 
 Tk only shows pictures here; every word on screen is drawn by Pillow (see text.py),
-because Tk's own text rendering does not shape Arabic."""
+because Tk's own text rendering does not shape Arabic. The window owns no threads and
+does no slow work: input goes to the WorkerManager, results come back through queues
+that the Tk thread drains, and everything else is read from the facade."""
 
 from __future__ import annotations
 
@@ -15,23 +17,25 @@ from typing import Any
 from PIL import Image, ImageTk
 
 from ..app import GateApp
-from ..errors import ScannerError
+from ..outcomes import Outcome
 from ..source import FrameSource, RepeatFilter, SourceItem
-from ..verdicts import GateVerdict
-from ..workers import scan_loop
-from .panel import compose
+from ..workers import WorkerManager
+from .panel import compose, render_results
 from .sound import Sounds
 
 SHOW_VERDICT_S = 4.0
 
 
 class GateWindow:
-    def __init__(self, root: tk.Tk, app: GateApp, width: int = 1280, height: int = 720) -> None:
+    def __init__(self, root: tk.Tk, app: GateApp, workers: WorkerManager, width: int = 1280,
+                 height: int = 720) -> None:
         self.root = root
         self.app = app
+        self.workers = workers
         self.size = (width, height)
-        self.verdicts: queue.Queue[GateVerdict] = queue.Queue()
-        self.current: GateVerdict | None = None
+        self.verdicts: queue.Queue[Outcome] = queue.Queue()
+        self.found: queue.Queue[list[dict[str, Any]]] = queue.Queue()
+        self.current: Outcome | None = None
         self.shown_at = 0.0
         self.camera: Image.Image | None = None
         self._frame_lock = threading.Lock()
@@ -69,22 +73,14 @@ class GateWindow:
         text = self.entry.get().strip()
         self.entry.delete(0, tk.END)
         if text:
-            # Off the Tk thread: the online attempt may take the whole budget.
-            threading.Thread(target=lambda: self.verdicts.put(self.app.submit(text)),
-                             daemon=True).start()
+            self.workers.submit_typed(text, self.verdicts.put)
 
     def _on_search(self, _event: object) -> None:
-        query = self.search.get().strip()
-        try:
-            self.results = self.app.search_names(query) if query else []
-        except ScannerError as exc:
-            self.app.report_error("search", exc)
-            self.results = []
-        self.redraw()
+        self.workers.search(self.search.get().strip(), self.found.put)
 
     # --- output ---------------------------------------------------------------------
 
-    def show(self, verdict: GateVerdict) -> None:
+    def show(self, verdict: Outcome) -> None:
         self.current = verdict
         self.shown_at = time.monotonic()
         self.sounds.play(verdict.admitted)
@@ -95,8 +91,6 @@ class GateWindow:
             camera = self.camera
         image = compose(camera, self.current, self.app.state(), *self.size)
         if self.results:
-            from .panel import render_results
-
             image.paste(render_results(self.results, self.size[0] // 2), (0, 0))
         self._photo = ImageTk.PhotoImage(image)
         self.display.configure(image=self._photo)
@@ -107,6 +101,8 @@ class GateWindow:
                 self.show(self.verdicts.get_nowait())
             except queue.Empty:
                 break
+        while not self.found.empty():
+            self.results = self.found.get_nowait()
         if self.current is not None and time.monotonic() - self.shown_at > SHOW_VERDICT_S:
             self.current = None
         self.redraw()
@@ -114,14 +110,12 @@ class GateWindow:
             self.root.after(66, self.tick)
 
 
-def run_window(app: GateApp, source: FrameSource, repeat: RepeatFilter) -> int:
+def run_window(app: GateApp, workers: WorkerManager, source: FrameSource, repeat: RepeatFilter
+               ) -> int:
     root = tk.Tk()
-    window = GateWindow(root, app)
-    thread = threading.Thread(
-        target=scan_loop, name="scan-loop", daemon=True,
-        args=(app, source, repeat, window.verdicts.put, window.on_frame, window.stop),
-    )
-    thread.start()
+    window = GateWindow(root, app, workers)
+    workers.start_scanning(source, repeat, window.verdicts.put, window.on_frame)
+
     def close() -> None:
         window.stop.set()
         root.destroy()

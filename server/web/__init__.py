@@ -24,7 +24,7 @@ from .access import signed_in_user
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, ops
+    from . import admin, auth, ops, scan
 
     for bp in (auth.bp, ops.bp, admin.bp):
         # Blueprints are module-level; a second app in one process (tests, tools) must
@@ -35,6 +35,7 @@ def register(app: Flask) -> None:
             bp.register_error_handler(429, _too_many)
             bp._admit_hooks = True  # type: ignore[attr-defined]
         app.register_blueprint(bp)
+    scan.register(app)  # JSON and a page of its own: no form CSRF hook, no HTML error pages
     app.context_processor(_template_globals)
     app.add_template_filter(_local_time, "local")
     app.add_template_filter(format_badge_number, "badge_number")

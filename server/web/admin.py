@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import segno
@@ -78,7 +79,10 @@ def device_create() -> str:
     enrolment = json.dumps({"server": request.host_url.rstrip("/"), "token": token,
                             "gate": record.gate.name if record.gate else None})
     qr = segno.make(enrolment, error="m").svg_data_uri(scale=5, border=2)
-    return device_list(created=(token, qr))
+    # The same JSON for a phone or tablet: in the fragment, which never reaches a server log.
+    link = url_for("scan.page", _external=True) + "#enrol=" + \
+        base64.urlsafe_b64encode(enrolment.encode()).decode().rstrip("=")
+    return device_list(created=(token, qr, link))
 
 
 @bp.post("/devices/<int:device_id>/revoke")

@@ -16,6 +16,9 @@ ZH: dict[str, str] = {
     "Alerts": "警报",
     "Attendees": "参会者",
     "Devices": "设备",
+    "On a phone or tablet, open this link (or scan the QR code with the /scan page):":
+        "在手机或平板上打开此链接（或用 /scan 页面扫描二维码）：",
+    "Enrol a browser scanner": "注册浏览器扫码端",
     "Users": "用户",
     "Setup": "活动设置",
     "Signing keys": "签名密钥",

@@ -10,14 +10,13 @@ import cv2
 import numpy as np
 import segno
 
-from tests.support.gate import gate_server, issue_badge, revoke, run_gate  # noqa: F401
+from tests.support.factories import new_badge, qr_png, revoke
+from tests.support.gate import run_gate
 from tests.support.live import LiveServer
 
 
 def server_qr(server: LiveServer, badge_id: int) -> np.ndarray:
-    r = server.session("admin").get(f"{server.url}/api/v1/badges/{badge_id}/qr.png", timeout=10)
-    r.raise_for_status()
-    image = cv2.imdecode(np.frombuffer(r.content, np.uint8), cv2.IMREAD_GRAYSCALE)
+    image = cv2.imdecode(np.frombuffer(qr_png(server, badge_id), np.uint8), cv2.IMREAD_GRAYSCALE)
     return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
 
 
@@ -65,8 +64,8 @@ def phone_screen(qr: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(frame, (3, 3), 0.8)
 
 
-def test_distorted_badges_decide_end_to_end(gate_server: LiveServer, tmp_path: Path) -> None:  # noqa: F811
-    badges = [issue_badge(gate_server) for _ in range(6)]
+def test_distorted_badges_decide_end_to_end(gate_server: LiveServer, tmp_path: Path) -> None:
+    badges = [new_badge(gate_server) for _ in range(6)]
     revoke(gate_server, badges[5].badge_id)
     qrs = [server_qr(gate_server, b.badge_id) for b in badges]
     foreign = io.BytesIO()

@@ -11,28 +11,9 @@ from pathlib import Path
 
 import segno
 
-from tests.support.gate import (  # noqa: F401
-    GATE,
-    SECOND_GATE,
-    gate_server,
-    issue_badge,
-    server_scans,
-)
+from tests.support.factories import enrolment_png, new_badge, new_device, server_scans
+from tests.support.gate import GATE, SECOND_GATE
 from tests.support.live import ROOT, LiveServer
-
-
-def new_device(server: LiveServer, gate: str | None) -> tuple[int, str]:
-    r = server.session("admin").post(f"{server.url}/api/v1/devices", timeout=10,
-                                     json={"name": "enrol test", "role": "gate", "gate": gate})
-    r.raise_for_status()
-    return int(r.json()["id"]), str(r.json()["token"])
-
-
-def enrolment_png(path: Path, server: str, token: str, gate: str | None) -> Path:
-    # The same JSON the dashboard's devices page puts in its QR code.
-    segno.make(json.dumps({"server": server, "token": token, "gate": gate}), error="m").save(
-        str(path), scale=6, border=4)
-    return path
 
 
 def gate_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -44,9 +25,9 @@ def error_of(proc: subprocess.CompletedProcess[str]) -> dict[str, str]:
     return dict(json.loads([line for line in proc.stderr.splitlines() if '"error"' in line][-1]))
 
 
-def test_enrol_from_qr_image_then_run_without_flags(gate_server: LiveServer, tmp_path: Path  # noqa: F811
+def test_enrol_from_qr_image_then_run_without_flags(gate_server: LiveServer, tmp_path: Path
                                                     ) -> None:
-    _, token = new_device(gate_server, GATE)
+    _, token = new_device(gate_server, GATE, name="enrol test")
     png = enrolment_png(tmp_path / "enrol.png", gate_server.url, token, GATE)
     data = tmp_path / "gate"
     proc = gate_cli("--enrol-from", str(png), "--data-dir", str(data))
@@ -57,7 +38,7 @@ def test_enrol_from_qr_image_then_run_without_flags(gate_server: LiveServer, tmp
     assert json.loads(settings.read_text())["token"] == token
     assert not (data / "gate.sqlite3").exists()  # settings apart from state
 
-    badges = [issue_badge(gate_server) for _ in range(2)]
+    badges = [new_badge(gate_server) for _ in range(2)]
     codes = tmp_path / "codes.txt"
     codes.write_text(badges[0].code + "\n")
     proc = gate_cli("--source", f"codes:{codes}", "--data-dir", str(data))
@@ -76,11 +57,9 @@ def test_enrol_from_qr_image_then_run_without_flags(gate_server: LiveServer, tmp
     assert verdict["scan_id"] in {s["scan_id"] for s in server_scans(gate_server, SECOND_GATE)}
 
 
-def test_revoked_token_is_refused_and_nothing_stored(gate_server: LiveServer, tmp_path: Path  # noqa: F811
+def test_revoked_token_is_refused_and_nothing_stored(gate_server: LiveServer, tmp_path: Path
                                                     ) -> None:
-    device_id, token = new_device(gate_server, GATE)
-    gate_server.session("admin").post(f"{gate_server.url}/api/v1/devices/{device_id}/revoke",
-                                      timeout=10).raise_for_status()
+    _, token = new_device(gate_server, GATE, revoked=True)
     folder = tmp_path / "frames"
     folder.mkdir()
     enrolment_png(folder / "1.png", gate_server.url, token, GATE)
@@ -92,11 +71,11 @@ def test_revoked_token_is_refused_and_nothing_stored(gate_server: LiveServer, tm
     assert not (data / "settings.json").exists()
 
 
-def test_folder_without_enrolment_code(gate_server: LiveServer, tmp_path: Path  # noqa: F811
+def test_folder_without_enrolment_code(gate_server: LiveServer, tmp_path: Path
                                        ) -> None:
     folder = tmp_path / "frames"
     folder.mkdir()
-    segno.make(issue_badge(gate_server).code, error="m").save(str(folder / "badge.png"), scale=6)
+    segno.make(new_badge(gate_server).code, error="m").save(str(folder / "badge.png"), scale=6)
     proc = gate_cli("--enrol-from", str(folder), "--data-dir", str(tmp_path / "gate"))
     assert proc.returncode == 2
     error = error_of(proc)
@@ -104,14 +83,14 @@ def test_folder_without_enrolment_code(gate_server: LiveServer, tmp_path: Path  
     assert "input ended" in error["message"] and "a badge is not an enrolment code" in error["message"]
 
 
-def test_code_without_gate_needs_gate_flag(gate_server: LiveServer, tmp_path: Path  # noqa: F811
+def test_code_without_gate_needs_gate_flag(gate_server: LiveServer, tmp_path: Path
                                            ) -> None:
-    _, token = new_device(gate_server, None)
+    _, token = new_device(gate_server, None, name="enrol test")
     png = enrolment_png(tmp_path / "enrol.png", gate_server.url, token, None)
     data = tmp_path / "gate"
     assert gate_cli("--enrol-from", str(png), "--data-dir", str(data)).returncode == 0
     codes = tmp_path / "codes.txt"
-    codes.write_text(issue_badge(gate_server).code + "\n")
+    codes.write_text(new_badge(gate_server).code + "\n")
     proc = gate_cli("--source", f"codes:{codes}", "--data-dir", str(data))
     assert proc.returncode == 2 and error_of(proc)["error"] == "Not enrolled"
     assert "--gate" in error_of(proc)["message"]

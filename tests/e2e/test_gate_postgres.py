@@ -7,15 +7,16 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.factories import new_badge, server_scans
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import issue_badge, run_gate
+from tests.support.gate import run_gate
 from tests.support.live import LiveServer
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_kind", ["postgres"], indirect=True, scope="session")
 def test_gate_against_postgres(live_server: LiveServer, tmp_path: Path) -> None:
-    first, second = issue_badge(live_server), issue_badge(live_server)
+    first, second = new_badge(live_server), new_badge(live_server)
     codes = tmp_path / "codes.txt"
     codes.write_text(f"{first.code}\n{first.code}\n")
     parts = urlsplit(live_server.url)
@@ -31,8 +32,7 @@ def test_gate_against_postgres(live_server: LiveServer, tmp_path: Path) -> None:
         proxy.set_mode("pass")
         codes.write_text("")
         run_gate(proxy.url, token, f"codes:{codes}", data)
-        scans = live_server.session("security").get(
-            f"{live_server.url}/api/v1/scans", params={"badge": second.badge_id}, timeout=10).json()
-        assert [s["mode"] for s in scans["scans"]] == ["offline"]
+        scans = server_scans(live_server, badge=second.badge_id)
+        assert [s["mode"] for s in scans] == ["offline"]
     finally:
         proxy.close()

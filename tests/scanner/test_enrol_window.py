@@ -9,33 +9,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-import segno
-
 from scanner_client.screen.panel import render_enrolment
-from tests.scanner.test_window import ARTIFACTS, display  # noqa: F401
+from tests.support.factories import enrolment_png, new_device
 from tests.support.gate import GATE
 from tests.support.live import ROOT, LiveServer
-
-
-def device_token(server: LiveServer, revoked: bool = False) -> str:
-    admin = server.session("admin")
-    r = admin.post(f"{server.url}/api/v1/devices", json={"name": "window", "gate": GATE}, timeout=10)
-    r.raise_for_status()
-    if revoked:
-        admin.post(f"{server.url}/api/v1/devices/{r.json()['id']}/revoke",
-                   timeout=10).raise_for_status()
-    return str(r.json()["token"])
+from tests.support.tools import artifact
 
 
 def test_window_enrols_from_camera_skipping_a_refused_code(
-    display: str, gate_server: LiveServer, tmp_path: Path  # noqa: F811
+    display: str, gate_server: LiveServer, tmp_path: Path
 ) -> None:
     frames = tmp_path / "camera"
     frames.mkdir()
-    good = device_token(gate_server)
-    for name, token in (("1.png", device_token(gate_server, revoked=True)), ("2.png", good)):
-        text = json.dumps({"server": gate_server.url, "token": token, "gate": GATE})
-        segno.make(text, error="m").save(str(frames / name), scale=6, border=4)
+    _, good = new_device(gate_server, GATE, name="window")
+    _, refused = new_device(gate_server, GATE, name="window", revoked=True)
+    enrolment_png(frames / "1.png", gate_server.url, refused, GATE)
+    enrolment_png(frames / "2.png", gate_server.url, good, GATE)
     # In its own process: an X connection left open in pytest's process to this Xvfb,
     # which the fixture then stops, makes Xlib exit the whole test run later on.
     script = ("import json, sys; from pathlib import Path; "
@@ -50,6 +39,5 @@ def test_window_enrols_from_camera_skipping_a_refused_code(
     assert (found["token"], found["gate"]) == (good, GATE)
     assert json.loads((tmp_path / "gate" / "settings.json").read_text())["token"] == good
     # What the screen shows meanwhile, kept for a person to look at.
-    ARTIFACTS.mkdir(exist_ok=True)
     render_enrolment(None, "Token refused: ask an admin for a new enrolment code").save(
-        ARTIFACTS / "gate-enrol.png")
+        artifact("gate-enrol.png"))

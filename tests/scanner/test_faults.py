@@ -10,8 +10,9 @@ import pytest
 
 from scanner_client.app import GateApp
 from scanner_client.verdicts import GateVerdict
+from tests.support.factories import Badge, alerts, revoke
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import SECOND_GATE, Badge, alerts, revoke, wait_for
+from tests.support.gate import SECOND_GATE, wait_for
 from tests.support.live import LiveServer
 
 BUDGET_MS = 300

@@ -6,9 +6,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from scanner_client.app import GateApp
+from scanner_client.outcomes import GateVerdict
 from scanner_client.source import FrameSource, RepeatFilter, SourceItem
+from shared import format_badge_number
+from tests.support.factories import Badge
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import Badge, wait_for
+from tests.support.gate import wait_for
 
 
 def test_codes_file_hands_every_line(tmp_path: Path) -> None:
@@ -67,3 +70,18 @@ def test_gate_keeps_no_readable_attendee_data(
 
 def disk_bytes(app: GateApp) -> bytes:
     return b"".join(p.read_bytes() for p in app.store.path.parent.glob("gate.sqlite3*"))
+
+
+def test_offline_deny_shows_the_badge_number_not_the_person(
+    gate_app: Callable[..., GateApp], proxy: FaultProxy, make_badge: Callable[..., Badge]
+) -> None:
+    badge = make_badge("Jürgen Müller")
+    app = gate_app()
+    proxy.set_mode("refuse")
+    admit = app.submit(badge.code)
+    assert isinstance(admit, GateVerdict) and admit.name == "Jürgen Müller"
+    deny = app.submit(badge.code)  # already inside: the sealed record stays shut
+    assert isinstance(deny, GateVerdict) and (deny.mode, deny.reason) == ("offline", "already_inside")
+    assert (deny.name, deny.organization, deny.access_level) == (None, None, None)
+    assert deny.badge_number == format_badge_number(badge.badge_id)
+    assert deny.as_json()["badge_number"] == deny.badge_number and "name" not in deny.as_json()

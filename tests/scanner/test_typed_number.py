@@ -11,8 +11,9 @@ import pytest
 from scanner_client.app import GateApp
 from scanner_client.verdicts import TYPED_NUMBER_NOTE
 from shared import format_badge_number
+from tests.support.factories import Badge, alerts, revoke, server_scans
 from tests.support.faultproxy import FaultProxy
-from tests.support.gate import GATE, Badge, alerts, revoke, server_scans, wait_for
+from tests.support.gate import GATE, wait_for
 from tests.support.live import LiveServer
 
 

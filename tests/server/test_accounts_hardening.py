@@ -35,7 +35,7 @@ def server(db_kind: str) -> Iterator[LiveServer]:
 
 def _user(server: LiveServer, role: str = "admin") -> str:
     email = f"u{uuid.uuid4().hex[:8]}@accounts.test"
-    server.cli("create-user", "--email", email, "--password", PASSWORD, "--role", role)
+    server.setup_cli("create-user", "--email", email, "--password", PASSWORD, "--role", role)
     return email
 
 

@@ -21,7 +21,7 @@ CONTROL = ["\x00", "\x1b", "\r\n", "\x7f", "\x85", "\x9f"]
 @pytest.fixture(scope="module")
 def admin_web(live_server: LiveServer) -> Iterator[requests.Session]:
     email = f"forms{uuid.uuid4().hex[:6]}@boundary.test"
-    live_server.cli("create-user", "--email", email, "--password", PASSWORD, "--role", "admin")
+    live_server.setup_cli("create-user", "--email", email, "--password", PASSWORD, "--role", "admin")
     yield signed_in(live_server, email, PASSWORD)
 
 

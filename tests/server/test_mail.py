@@ -34,9 +34,8 @@ from server.errors import MailError
 from server.services.badge_pdf import BadgePrint, render_badges_pdf
 from server.services.mail_compose import BadgeMail, compose_badge_email
 from server.services.mail_transport import TRANSPORTS, OutboxTransport, SmtpTransport
-from tests.support.tools import require
+from tests.support.tools import artifact, require
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 TOKEN = "7K2QX9D4M1" * 13 + "Z"  # 131 uppercase alphanumerics, like a signed token
 SENDER = "World Manufacturing Convention <badges@wmc.example>"
 DAYS = tuple(dt.date(2025, 10, 14) + dt.timedelta(days=i) for i in range(2))
@@ -363,8 +362,7 @@ def test_zh_email_rendered_by_chromium(tmp_path: Path) -> None:
     html, _ = html_with_data_uri(parse(compose().as_bytes()))
     page = tmp_path / "email.html"
     page.write_text(html, encoding="utf-8")
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "email-zh.png"
+    shot = artifact("email-zh.png")
     shot.unlink(missing_ok=True)
     subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",

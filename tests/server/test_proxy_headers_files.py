@@ -73,7 +73,7 @@ def test_login_limit_per_client_address_shared_by_workers(proxied: LiveServer) -
 
 def test_https_through_the_proxy_marks_the_cookie_secure(proxied: LiveServer) -> None:
     email = f"p{uuid.uuid4().hex[:6]}@proxy.test"
-    proxied.cli("create-user", "--email", email, "--password", "proxy passphrase 1",
+    proxied.setup_cli("create-user", "--email", email, "--password", "proxy passphrase 1",
                 "--role", "admin")
     https = post_login(proxied, email, "proxy passphrase 1", **{
         "X-Forwarded-Proto": "https", "X-Forwarded-For": "192.0.2.50"})

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 
-from server import create_app
 from server.extensions import db
 from server.models import Badge
 from server.services import badges, setup, sync
 from tests.support.factories import new_badge
-from tests.support.live import LiveServer
+from tests.support.inproc import AppServer
 
 
 @pytest.fixture
-def app(live_server: LiveServer) -> Iterator[Flask]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": live_server.database_url.replace(
-        "postgresql+psycopg", "postgresql+psycopg"), "INSTANCE_PATH": str(live_server.instance)})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+def app(app_server: AppServer) -> Flask:
+    return app_server.app
 
 
 def _feed_ids(app: Flask, cursor: str) -> tuple[list[int], str]:
@@ -37,8 +31,8 @@ def _feed_ids(app: Flask, cursor: str) -> tuple[list[int], str]:
                 return ids, cursor
 
 
-def test_late_commit_is_not_skipped(app: Flask, live_server: LiveServer) -> None:
-    first, second = new_badge(live_server), new_badge(live_server)
+def test_late_commit_is_not_skipped(app: Flask, app_server: AppServer) -> None:
+    first, second = new_badge(app_server), new_badge(app_server)
     _, cursor = _feed_ids(app, "")
     a_stamped, a_release, b_done = threading.Event(), threading.Event(), threading.Event()
     errors: list[BaseException] = []
@@ -77,34 +71,34 @@ def test_late_commit_is_not_skipped(app: Flask, live_server: LiveServer) -> None
     assert seen.index(first.badge_id) < seen.index(second.badge_id)
 
 
-def test_feed_pages_and_revocations(live_server: LiveServer) -> None:
-    gate = live_server.session("gate")
-    out = gate.get(f"{live_server.url}/api/v1/sync", params={"limit": 7}).json()
+def test_feed_pages_and_revocations(app_server: AppServer) -> None:
+    gate = app_server.session("gate")
+    out = gate.get(f"{app_server.url}/api/v1/sync", params={"limit": 7}).json()
     total, cursor, pages = len(out["badges"]), out["cursor"], 1
     assert out["keys"] and out["event"]["timezone"]
     assert all(b["sealed"] and "name" not in b for b in out["badges"])
     while out["more"]:
-        out = gate.get(f"{live_server.url}/api/v1/sync", params={"cursor": cursor, "limit": 7}).json()
+        out = gate.get(f"{app_server.url}/api/v1/sync", params={"cursor": cursor, "limit": 7}).json()
         total, cursor, pages = total + len(out["badges"]), out["cursor"], pages + 1
     assert pages > 3
-    badge = new_badge(live_server)
-    live_server.session("admin").post(f"{live_server.url}/api/v1/badges/{badge.badge_id}/revoke")
-    delta = gate.get(f"{live_server.url}/api/v1/sync", params={"cursor": cursor}).json()
+    badge = new_badge(app_server)
+    app_server.session("admin").post(f"{app_server.url}/api/v1/badges/{badge.badge_id}/revoke")
+    delta = gate.get(f"{app_server.url}/api/v1/sync", params={"cursor": cursor}).json()
     records = {b["badge_id"]: b for b in delta["badges"]}
     assert records[badge.badge_id]["revoked"] is True
-    bad = gate.get(f"{live_server.url}/api/v1/sync", params={"cursor": "x.y"})
+    bad = gate.get(f"{app_server.url}/api/v1/sync", params={"cursor": "x.y"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "bad_cursor"
 
 
-def test_sealed_record_opens_only_with_the_code(live_server: LiveServer) -> None:
+def test_sealed_record_opens_only_with_the_code(app_server: AppServer) -> None:
     from shared import SealedRecordError, open_record
 
-    badge = new_badge(live_server, name="李娜")
-    other = new_badge(live_server)
+    badge = new_badge(app_server, name="李娜")
+    other = new_badge(app_server)
     records = {}
     cursor = ""
     while True:
-        out = live_server.session("gate").get(f"{live_server.url}/api/v1/sync",
+        out = app_server.session("gate").get(f"{app_server.url}/api/v1/sync",
                                                params={"cursor": cursor}).json()
         records.update({b["badge_id"]: b for b in out["badges"]})
         cursor = out["cursor"]

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.support import factories
 from tests.support.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PASSWORD = "correct horse battery"
 
 
@@ -35,22 +33,12 @@ class Web:
         return self.server.session(role)
 
     def new_attendee(self, name: str, level: str = "VIP Guest") -> dict[str, Any]:
-        body = {"name": name, "email": f"{uuid.uuid4().hex[:10]}@convention.example", "access_level": level,
-                "organization": "Web Test Org"}
-        response = self.api("admin").post(f"{self.url}/api/v1/attendees", json=body, timeout=10)
-        assert response.status_code == 201, response.text
-        return dict(response.json())
+        return factories.new_attendee(self.server, name=name, access_level=level)
 
     def issue_badge(self, attendee_id: int) -> dict[str, Any]:
         response = self.api("admin").post(f"{self.url}/api/v1/attendees/{attendee_id}/badge",
                                           timeout=10)
         assert response.status_code == 201, response.text
-        return dict(response.json())
-
-    def scan(self, code: str, gate: str) -> dict[str, Any]:
-        body = {"scan_id": str(uuid.uuid4()), "code": code, "gate": gate}
-        response = self.api("gate").post(f"{self.url}/api/v1/scans", json=body, timeout=10)
-        assert response.status_code in (200, 201), response.text
         return dict(response.json())
 
 
@@ -60,7 +48,8 @@ def web() -> Iterator[Web]:
     try:
         for email, role in (("admin@web.test", "admin"), ("security@web.test", "security"),
                             ("locked@web.test", "security")):
-            server.cli("create-user", "--email", email, "--password", PASSWORD, "--role", role)
+            server.setup_cli("create-user", "--email", email, "--password", PASSWORD,
+                             "--role", role)
         yield Web(server, "admin@web.test", "security@web.test")
     finally:
         server.stop()

@@ -9,7 +9,10 @@ import uuid
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import ARTIFACTS, PASSWORD, Web, login
+from tests.support.factories import new_attendee, new_badge, scan
+from tests.support.tools import artifact
+
+from .conftest import PASSWORD, Web, login
 
 ENTRANCE = "VIP Lounge Entrance"
 OTHER_ENTRANCE = "Press Center Entrance"
@@ -22,8 +25,8 @@ def _zone_id(web: Web, name: str) -> int:
 
 
 def test_login_lands_on_overview_and_search_finds_a_chinese_name(admin_page: Page, web: Web) -> None:
-    web.new_attendee("黄晓明")
-    web.new_attendee("Jérôme Bézier")
+    new_attendee(web.server, name="黄晓明")
+    new_attendee(web.server, name="Jérôme Bézier")
     expect(admin_page.get_by_role("heading", name="Occupancy now")).to_be_visible()
     admin_page.get_by_role("link", name="Search").click()
     admin_page.get_by_label("Name, organization, badge number or code").fill("黄晓明")
@@ -45,40 +48,37 @@ def test_chinese_ui_is_chosen_by_the_user(admin_page: Page) -> None:
 
 
 def test_revoke_in_the_ui_denies_the_next_scan(security_page: Page, web: Web) -> None:
-    person = web.new_attendee("李娜")
-    code = str(web.issue_badge(int(person["id"]))["code"])
-    security_page.goto(f"{web.url}/dashboard/attendees/{person['id']}")
+    badge = new_badge(web.server, name="李娜")
+    security_page.goto(f"{web.url}/dashboard/attendees/{badge.attendee_id}")
     security_page.get_by_label("Reason for revoking").fill("reported lost")
     security_page.get_by_role("button", name="Revoke badge").click()
     expect(security_page.locator("#badge-status")).to_contain_text("revoked")
-    result = web.scan(code, ENTRANCE)
+    result = scan(web.server, badge.code, ENTRANCE)
     assert (result["verdict"], result["reason"]) == ("deny", "revoked")
 
 
 def test_occupancy_changes_on_the_open_page_without_reload(admin_page: Page, web: Web) -> None:
-    person = web.new_attendee("Nguyễn Văn An")
-    code = str(web.issue_badge(int(person["id"]))["code"])
+    badge = new_badge(web.server, name="Nguyễn Văn An")
     cell = admin_page.locator(f"#occ-{_zone_id(web, 'VIP Lounge')}")
     before = int(cell.inner_text())
     admin_page.evaluate("window.__sameDocument = true")
-    assert web.scan(code, ENTRANCE)["verdict"] == "admit"
+    assert scan(web.server, badge.code, ENTRANCE)["verdict"] == "admit"
     expect(cell).to_have_text(str(before + 1), timeout=15_000)
     assert admin_page.evaluate("window.__sameDocument") is True  # no reload happened
     expect(admin_page.locator("#rate-now")).not_to_have_text("0", timeout=10_000)
-    admin_page.screenshot(path=str(ARTIFACTS / "web-overview.png"), full_page=True)
-    admin_page.goto(f"{web.url}/dashboard/attendees/{person['id']}")
+    admin_page.screenshot(path=str(artifact("web-overview.png")), full_page=True)
+    admin_page.goto(f"{web.url}/dashboard/attendees/{badge.attendee_id}")
     expect(admin_page.locator("#where-now")).to_contain_text("VIP Lounge")
     expect(admin_page.locator("#history")).to_contain_text(ENTRANCE)
-    admin_page.screenshot(path=str(ARTIFACTS / "web-attendee.png"), full_page=True)
+    admin_page.screenshot(path=str(artifact("web-attendee.png")), full_page=True)
 
 
 def test_offline_double_admit_raises_an_alert_security_acknowledges(
         security_page: Page, web: Web) -> None:
-    person = web.new_attendee("Ayşe Yılmaz")
-    code = str(web.issue_badge(int(person["id"]))["code"])
+    badge = new_badge(web.server, name="Ayşe Yılmaz")
     now = dt.datetime.now(dt.UTC)
     # Two laptops at the hall's entrance, both offline: the second admit is a conflict.
-    scans = [{"scan_id": str(uuid.uuid4()), "code": code, "gate": HALL_ENTRANCE,
+    scans = [{"scan_id": str(uuid.uuid4()), "code": badge.code, "gate": HALL_ENTRANCE,
               "offline_verdict": "admit", "offline_reason": "ok",
               "scanned_at": (now - dt.timedelta(seconds=40 - i)).isoformat()} for i in (0, 1)]
     response = web.api("gate").post(f"{web.url}/api/v1/scans/batch", json={"scans": scans},
@@ -87,16 +87,15 @@ def test_offline_double_admit_raises_an_alert_security_acknowledges(
     security_page.get_by_role("link", name="Alerts").click()
     alert = security_page.locator("article.alert", has_text="Ayşe Yılmaz")
     expect(alert).to_contain_text("double_admit")
-    security_page.screenshot(path=str(ARTIFACTS / "web-alert.png"), full_page=True)
+    security_page.screenshot(path=str(artifact("web-alert.png")), full_page=True)
     alert.get_by_label("Note").fill("checked with gate staff")
     alert.get_by_role("button", name="Acknowledge").click()
     expect(security_page.locator("#acknowledged")).to_contain_text(f"acknowledged by {web.security}")
 
 
 def test_who_is_inside_a_zone(security_page: Page, web: Web) -> None:
-    person = web.new_attendee("Ольга Лебедева")
-    code = str(web.issue_badge(int(person["id"]))["code"])
-    assert web.scan(code, OTHER_ENTRANCE)["verdict"] == "admit"
+    badge = new_badge(web.server, name="Ольга Лебедева")
+    assert scan(web.server, badge.code, OTHER_ENTRANCE)["verdict"] == "admit"
     security_page.goto(f"{web.url}/dashboard/zones")
     security_page.get_by_role("link", name="Press Center").click()
     expect(security_page.locator("#inside")).to_contain_text("Ольга Лебедева")
@@ -124,20 +123,19 @@ def _signed_in_session(web: Web, email: str) -> tuple[requests.Session, str]:
 
 
 def test_form_and_api_posts_without_csrf_token_are_refused(web: Web) -> None:
-    person = web.new_attendee("Emily Johnson")
-    badge = web.issue_badge(int(person["id"]))
+    badge = new_badge(web.server, name="Emily Johnson")
     assert requests.post(f"{web.url}/login", data={"email": web.admin, "password": PASSWORD},
                          timeout=10).status_code == 400
     s, token = _signed_in_session(web, web.admin)
-    url = f"{web.url}/dashboard/attendees/{person['id']}/revoke"
+    url = f"{web.url}/dashboard/attendees/{badge.attendee_id}/revoke"
     assert s.post(url, data={"reason": "csrf"}, timeout=10).status_code == 400
     assert s.post(url, data={"reason": "csrf", "csrf_token": "forged"}, timeout=10).status_code == 400
     assert s.post(f"{web.url}/admin/users", timeout=10,
                   data={"email": "evil@web.test", "password": "x" * 10, "role": "admin"}).status_code == 400
-    api = f"{web.url}/api/v1/badges/{badge['id']}/revoke"
+    api = f"{web.url}/api/v1/badges/{badge.badge_id}/revoke"
     refused = s.post(api, json={"reason": "csrf"}, timeout=10)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
-    assert s.get(f"{web.url}/api/v1/badges/{badge['id']}", timeout=10).json()["status"] == "active"
+    assert s.get(f"{web.url}/api/v1/badges/{badge.badge_id}", timeout=10).json()["status"] == "active"
     accepted = s.post(api, json={"reason": "page js"}, headers={"X-CSRFToken": token}, timeout=10)
     assert accepted.status_code == 200 and accepted.json()["status"] == "revoked"
 
@@ -166,25 +164,23 @@ def test_repeated_failed_logins_lock_the_account(browser: Browser, web: Web) -> 
 
 
 def test_email_badge_button_writes_one_message_to_the_outbox(security_page: Page, web: Web) -> None:
-    person = web.new_attendee("Zoë Schäfer")
-    web.issue_badge(int(person["id"]))
+    badge = new_badge(web.server, name="Zoë Schäfer")
     outbox = web.server.instance / "outbox"
     before = set(outbox.glob("*.eml")) if outbox.exists() else set()
-    security_page.goto(f"{web.url}/dashboard/attendees/{person['id']}")
+    security_page.goto(f"{web.url}/dashboard/attendees/{badge.attendee_id}")
     security_page.get_by_role("button", name="Email badge").click()
     expect(security_page.get_by_text("Badge email sent.")).to_be_visible()
     new = set(outbox.glob("*.eml")) - before
-    assert len(new) == 1 and f"-a{person['id']}-r1@" in new.pop().name
+    assert len(new) == 1 and f"-a{badge.attendee_id}-r1@" in new.pop().name
 
 
 def test_supervisor_force_admit_from_the_attendee_page(security_page: Page, web: Web) -> None:
-    person = web.new_attendee("Айгерим Сапарова", level="Exhibitor")
-    web.issue_badge(int(person["id"]))
-    security_page.goto(f"{web.url}/dashboard/attendees/{person['id']}")
+    badge = new_badge(web.server, name="Айгерим Сапарова", access_level="Exhibitor")
+    security_page.goto(f"{web.url}/dashboard/attendees/{badge.attendee_id}")
     security_page.get_by_label("Entrance").select_option("VIP Lounge Entrance")
     security_page.get_by_label("Reason for the override").fill("escort for the minister")
     security_page.get_by_role("button", name="Force admit").click()
     expect(security_page.get_by_text("Override recorded.")).to_be_visible()
     expect(security_page.locator("#where-now")).to_contain_text("VIP Lounge")
     expect(security_page.locator("#history")).to_contain_text("escort for the minister")
-    security_page.screenshot(path=str(ARTIFACTS / "web-override.png"), full_page=True)
+    security_page.screenshot(path=str(artifact("web-override.png")), full_page=True)
