@@ -8,6 +8,7 @@ one SQLite file under ``instance/`` instead, which every worker on the host open
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
@@ -42,14 +43,26 @@ class SqliteStorage(Storage):
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            if self.path != ":memory:" and not Path(self.path).exists():
-                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-            conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("CREATE TABLE IF NOT EXISTS counters "
-                         "(key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires REAL NOT NULL)")
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            if self.path != ":memory:":
+                # Workers starting together must not race to switch the journal mode or
+                # create the table ("database is locked" at once, busy timeout or not).
+                fd = os.open(f"{self.path}.init-lock", os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    self._create(conn)
+                finally:
+                    os.close(fd)  # closing releases the lock
+            else:
+                self._create(conn)
             self._local.conn = conn
         return conn
+
+    @staticmethod
+    def _create(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE IF NOT EXISTS counters "
+                     "(key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires REAL NOT NULL)")
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
@@ -96,4 +109,6 @@ def storage_uri(config: dict[str, Any] | Any) -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(app.config))
     app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
+    # A broken limit store must not take sign-in down; the account lockout still holds.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)

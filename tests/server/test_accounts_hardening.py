@@ -53,7 +53,7 @@ def test_parallel_wrong_logins_run_exactly_five_password_checks(server: LiveServ
 
     with ThreadPoolExecutor(PARALLEL) as pool:
         statuses = list(pool.map(guess, range(PARALLEL)))
-    assert statuses == [401] * PARALLEL
+    assert statuses == [401] * PARALLEL, server.log_path.read_text()[-3000:]  # type: ignore[union-attr]
     user_id = db_rows(server, "SELECT id FROM users WHERE email = :e", e=email)[0][0]
     failures = db_rows(server, "SELECT details FROM audit_log WHERE action = 'user.login_failed' "
                                "AND target = :t", t=f"user:{user_id}")
