@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app server
 DEB_PACKAGES := libzbar0 fonts-noto-cjk fonts-noto-core fonts-dejavu-core chromium xvfb \
-	poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 xauth nodejs
+	poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 xauth nodejs nginx wrk
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -51,7 +51,6 @@ test: lint
 	$(BIN)/python -m pytest -q --durations=15
 
 bench: setup
-	@dpkg -s wrk >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get install -y -qq wrk; }
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from server.services.badges import qr_png  # noqa: E402
+from server.services.issuing.badges import qr_png
 from shared import BadgeClaims, SigningKey, encode_token, seal_record  # noqa: E402
 
 

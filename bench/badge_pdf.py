@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.services.badge_pdf import BadgePrint, render_badges_pdf  # noqa: E402
+from server.services.issuing.badge_pdf import BadgePrint, render_badges_pdf
 
 NAMES = ["محمد بن عبد الله العتيبي", "欧阳娜娜", "Zoë Ångström-Øyen", "Александр Пушкин",
          "Jean-Baptiste Dupont", "王小明", "Đặng Thị Ngọc Hân", "Fatima Al-Zahra"]

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from bench.badge_pdf import make_badges  # noqa: E402
-from server.services.badge_pdf import render_badges_pdf  # noqa: E402
-from server.services.mail_compose import BadgeMail, compose_badge_email  # noqa: E402
-from server.services.mail_transport import SmtpTransport  # noqa: E402
+from server.services.issuing.badge_pdf import render_badges_pdf
+from server.services.mail.compose import BadgeMail, compose_badge_email
+from server.services.mail.transport import SmtpTransport
 
 
 class Counter:

@@ -2,6 +2,7 @@
 
     python bench/scan_throughput.py [--db sqlite,postgres] [--clients 1,16,64]
                                     [--client wrk|python] [--seconds 8] [--scans 1500]
+                                    [--front direct|nginx]
 
 For each database and client count: distinct badges (admitted) and repeats of badges
 already inside (denied). The default load generator is wrk (C, closed loop, one
@@ -28,7 +29,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.support.live import LiveServer  # noqa: E402
+from tests.support.live import LiveServer, free_port  # noqa: E402
 
 GATE = "Prelude Hall Entrance"
 
@@ -76,14 +77,15 @@ def run(server: LiveServer, codes: list[str], clients: int) -> tuple[float, list
     return time.perf_counter() - start, latencies, reasons
 
 
-def run_wrk(server: LiveServer, codes: list[str], clients: int, seconds: int) -> tuple[int, float, float, float, float, int]:
+def run_wrk(server: LiveServer, codes: list[str], clients: int, seconds: int,
+            url: str | None = None) -> tuple[int, float, float, float, float, int]:
     path = server.instance / f"codes-{clients}-{len(codes)}.txt"
     path.write_text("\n".join(codes))
     env = {**os.environ, "ADMIT_CODES": str(path), "ADMIT_TOKEN": server.tokens["gate"],
            "ADMIT_GATE": GATE}
     out = subprocess.run(
         ["wrk", "-t", "1", "-c", str(clients), "-d", f"{seconds}s",
-         "-s", str(Path(__file__).with_name("wrk_scans.lua")), server.url],
+         "-s", str(Path(__file__).with_name("wrk_scans.lua")), url or server.url],
         env=env, capture_output=True, text=True, timeout=seconds + 60, check=True)
     fields = next(ln for ln in out.stdout.splitlines() if ln.startswith("WRK")).split()[1:]
     requests_done, duration = int(fields[0]), float(fields[1])
@@ -103,7 +105,12 @@ def main() -> None:
                         default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--seconds", type=int, default=8, help="per wrk run")
     parser.add_argument("--scans", type=int, default=1500, help="per python run")
+    parser.add_argument("--front", choices=["direct", "nginx"], default="direct",
+                        help="nginx: two instances on one database behind deploy/nginx.conf")
     args = parser.parse_args()
+    if args.front == "nginx":
+        run_behind_nginx(args)
+        return
     client_counts = [int(c) for c in args.clients.split(",")]
     # distinct runs need a fresh badge per request: ~400/s at most here, with margin
     per_run = args.seconds * 600 if args.client == "wrk" else args.scans
@@ -133,6 +140,53 @@ def main() -> None:
                           f"{p50:7.1f} {p95:7.1f} {p99:7.1f}  {notes}", flush=True)
         finally:
             server.stop()
+
+
+def run_behind_nginx(args: argparse.Namespace) -> None:
+    """The same wrk runs against nginx in front of two gunicorn instances sharing one
+    database (the docker-compose topology, as real processes)."""
+    import tempfile
+
+    from tests.support.topology import start_nginx
+
+    client_counts = [int(c) for c in args.clients.split(",")]
+    per_run = args.seconds * 600
+    print(f"{'db':9} {'front':6} {'kind':9} {'clients':>7} {'scans':>6} {'scans/s':>8} "
+          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  notes")
+    for db_kind in args.db.split(","):
+        if db_kind != "postgres":
+            print(f"{db_kind}: skipped (two hosts cannot share a SQLite file)")
+            continue
+        env = {"SECRET_KEY": "bench-shared-secret", "REQUEST_LOG": "0"}
+        a = LiveServer(db_kind, attendees=per_run * len(client_counts) + 10, env=env)
+        b = LiveServer("sqlite", attendees=10, env=env)
+        b.env["DATABASE_URL"] = b.database_url = a.database_url
+        nginx = None
+        try:
+            a.start()
+            b.start()
+            prefix = Path(tempfile.mkdtemp(prefix="admit-nginx-"))
+            prefix.chmod(0o755)
+            port = free_port()
+            nginx = start_nginx([a.url.removeprefix("http://"), b.url.removeprefix("http://")],
+                                port, prefix)
+            front = f"http://127.0.0.1:{port}"
+            codes = codes_of(a)
+            used = 0
+            for clients in client_counts:
+                batch = codes[used: used + per_run]
+                used += per_run
+                for kind in ("distinct", "repeats"):
+                    n, elapsed, p50, p95, p99, errors = run_wrk(a, batch, clients, args.seconds,
+                                                                url=front)
+                    batch = batch[:n]
+                    print(f"{db_kind:9} {'nginx':6} {kind:9} {clients:7d} {n:6d} {n / elapsed:8.0f} "
+                          f"{p50:7.1f} {p95:7.1f} {p99:7.1f}  errors={errors}", flush=True)
+        finally:
+            if nginx is not None:
+                nginx.stop()
+            b.stop()
+            a.stop()
 
 
 if __name__ == "__main__":

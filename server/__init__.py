@@ -42,6 +42,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     configure_engine(app)
     _register_errors(app)
+    from . import observability
+
+    observability.init_app(app)
 
     from . import api, cli
 

@@ -11,14 +11,13 @@ from typing import Any
 import click
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from .errors import AdmitError
 from .extensions import db
-from .models import SyncState
-from .services import badges, devices, importer, keys, setup, users
-from .services.db import write
+from .services.accounts import devices, users
+from .services.event import setup, sync
+from .services.issuing import badges, keys
+from .services.people import importer
 
 ACTOR = "cli"
 
@@ -34,11 +33,8 @@ def _fail(exc: AdmitError) -> None:
 
 def init_db() -> None:
     upgrade(directory=str(Path(__file__).resolve().parent / "migrations"))
-    if db.session.get(SyncState, 1) is None:
-        write(lambda: db.session.add(SyncState(id=1, version=0)))
-    from .services import keys
-
-    write(keys.encrypt_raw_keys)
+    sync.ensure_state()
+    keys.encrypt_raw_keys()  # keys an older version stored raw
 
 
 def _clean_errors(fn: Callable[..., None]) -> Callable[..., None]:
@@ -55,6 +51,10 @@ def _clean_errors(fn: Callable[..., None]) -> Callable[..., None]:
 
 
 def register(app: Flask) -> None:
+    from .jobs import cli as jobs_cli
+
+    jobs_cli.register(app)
+
     @app.cli.command("init-db")
     @_clean_errors
     def init_db_cmd() -> None:
@@ -67,7 +67,7 @@ def register(app: Flask) -> None:
     @_clean_errors
     def seed_demo_cmd(count: int) -> None:
         """Create the demo convention (idempotent) and print logins and a gate token."""
-        from .services import demo
+        from .services.event import demo
 
         init_db()
         summary = demo.seed(count)
@@ -80,7 +80,7 @@ def register(app: Flask) -> None:
     def import_cmd(csv_file: Path) -> None:
         """Import attendees from a UTF-8 CSV; any bad row refuses the whole file."""
         try:
-            report = write(importer.import_csv, setup.current_event(), csv_file.read_bytes(), ACTOR)
+            report = importer.import_csv(setup.current_event(), csv_file.read_bytes(), actor=ACTOR)
         except AdmitError as exc:
             _fail(exc)
         click.echo(f"imported: {report.created} created, {report.updated} updated")
@@ -90,17 +90,8 @@ def register(app: Flask) -> None:
     @_clean_errors
     def issue_cmd(reissue: bool) -> None:
         """Issue badges to every attendee without one."""
-        event = setup.current_event()
-        from .models import Attendee
-
-        people = (
-            list(db.session.scalars(select(Attendee).where(
-                Attendee.event_id == event.id, Attendee.deleted_at.is_(None))
-                .options(selectinload(Attendee.badge))).unique())
-            if reissue else badges.attendees_without_badge(event)
-        )
-        done = write(badges.issue, event, people, ACTOR, reissue=reissue)
-        click.echo(f"issued {len(done)} badge(s)")
+        done = badges.issue_all(setup.current_event(), actor=ACTOR, reissue=reissue)
+        click.echo(f"issued {done} badge(s)")
 
     @app.cli.command("send-badges")
     @click.option("--attendee", "attendee_ids", multiple=True, type=int,
@@ -110,13 +101,21 @@ def register(app: Flask) -> None:
     @click.option("--retries", type=int, default=4, show_default=True)
     @click.option("--backoff", type=float, default=1.0, show_default=True,
                   help="Seconds before the first retry of a temporary failure (doubles).")
+    @click.option("--queue", is_flag=True,
+                  help="Send as jobs (worker processes with REDIS_URL) and follow progress.")
     @_clean_errors
     def send_badges_cmd(attendee_ids: tuple[int, ...], resend: bool, rate: float | None,
-                        retries: int, backoff: float) -> None:
+                        retries: int, backoff: float, queue: bool) -> None:
         """Email badges to everyone whose current badge was not yet delivered."""
         from flask import current_app
 
-        from .services import delivery
+        from .services.mail import delivery
+
+        if queue:
+            from .jobs.cli import queue_send
+
+            queue_send(resend, list(attendee_ids) or None)
+            return
 
         event = setup.current_event()
         ids = delivery.due(event, list(attendee_ids) or None, resend)
@@ -127,7 +126,8 @@ def register(app: Flask) -> None:
                                    show_pos=True, file=sys.stderr) as bar:
                 report = delivery.send_all(event, ids, transport, rate_per_s=rate,
                                            retries=retries, backoff_s=backoff,
-                                           on_progress=lambda _id, _state: bar.update(1))
+                                           on_progress=lambda _id, _state: bar.update(1),
+                                           actor=ACTOR)
         finally:
             transport.close()
         click.echo(f"sent {report.sent}, failed {report.failed} (will retry on the next run), "
@@ -142,11 +142,11 @@ def register(app: Flask) -> None:
     @_clean_errors
     def print_badges_cmd(layout: str, out: Path, attendee_ids: tuple[int, ...]) -> None:
         """Write printable badges (PDF) for everyone with an active badge."""
-        from .services import delivery
-        from .services.badge_pdf import render_badges_pdf
+        from .services.issuing.badge_pdf import render_badges_pdf
+        from .services.mail import delivery
 
         event = setup.current_event()
-        from .services import attendees as attendee_service
+        from .services.people import attendees as attendee_service
 
         ids = delivery.due(event, list(attendee_ids) or None, resend=True)
         prints = [delivery.badge_print(event, attendee_service.get(event, i)) for i in ids]
@@ -159,7 +159,7 @@ def register(app: Flask) -> None:
     @_clean_errors
     def rotate_cmd(retire_previous: bool) -> None:
         """Sign new badges with a fresh key."""
-        record = write(keys.rotate, setup.current_event(), ACTOR, retire_previous)
+        record = keys.rotate(setup.current_event(), actor=ACTOR, retire_previous=retire_previous)
         click.echo(f"signing with key {record.key_id}")
 
     @app.cli.command("create-user")
@@ -170,7 +170,7 @@ def register(app: Flask) -> None:
     def create_user_cmd(email: str, password: str, role: str) -> None:
         """Create (or reset) a dashboard user."""
         try:
-            user = write(users.upsert, email, password, role, ACTOR)
+            user = users.upsert(email, password, role, actor=ACTOR)
         except AdmitError as exc:
             _fail(exc)
         click.echo(f"user {user.email} ({user.role}) ready")
@@ -183,8 +183,8 @@ def register(app: Flask) -> None:
     def create_token_cmd(role: str, gate: str | None, name: str | None) -> None:
         """Print a new bearer token (a gate device is a token with role gate)."""
         try:
-            _, token = write(devices.create, setup.current_event(), name or f"{role} token",
-                             role, gate, ACTOR)
+            _, token = devices.create(setup.current_event(), name or f"{role} token", role, gate,
+                                      actor=ACTOR)
         except AdmitError as exc:
             _fail(exc)
         click.echo(token)

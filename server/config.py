@@ -74,5 +74,12 @@ class Config:
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
         self.JSON_SORT_KEYS = False
+        # Job queue on Redis (RQ); without it jobs run in a thread of the server process.
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.JOBS_QUEUE = env.get("JOBS_QUEUE", "admit")
+        self.JOBS_CHUNK_SIZE = int(env.get("JOBS_CHUNK_SIZE", "50"))  # attendees per send job
+        self.MAIL_RETRIES = int(env.get("MAIL_RETRIES", "4"))
+        self.MAIL_BACKOFF_S = float(env.get("MAIL_BACKOFF_S", "1.0"))
+        self.REQUEST_LOG = env.get("REQUEST_LOG", "1") == "1"  # one JSON line per request
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -6,7 +6,15 @@ import uuid
 
 from sqlalchemy import select
 
-from shared import REASON_TEXT, Direction, Reason, Verdict, format_badge_number
+from shared import (
+    REASON_TEXT,
+    Direction,
+    Reason,
+    Verdict,
+    day_offsets_of,
+    format_badge_number,
+    slots_of,
+)
 from shared.schemas import (
     AccessLevelOut,
     AttendeeBrief,
@@ -23,8 +31,9 @@ from shared.schemas import (
 
 from .extensions import db
 from .models import AccessLevel, ApiToken, Attendee, Badge, Event, Gate, Presence, Scan, Zone
-from .services import attendees, setup
-from .services.checkin import ScanResult
+from .services.entry.checkin import ScanResult
+from .services.event import setup
+from .services.people import attendees
 
 
 def zone_out(zone: Zone, occupancy: dict[int, int]) -> ZoneOut:
@@ -48,8 +57,8 @@ def badge_out(event: Event, badge: Badge, with_code: bool = False) -> BadgeOut:
     return BadgeOut(
         id=badge.id, number=format_badge_number(badge.id), revision=badge.revision,
         status=badge.status, key_id=badge.key_id,
-        zones=[zones[s] for s in sorted(zones) if badge.zone_mask >> s & 1],
-        days=setup.offsets_to_dates(event, [i for i in range(16) if badge.day_mask >> i & 1]),
+        zones=[zones[s] for s in sorted(zones) if s in slots_of(badge.zone_mask)],
+        days=setup.offsets_to_dates(event, day_offsets_of(badge.day_mask)),
         issued_at=badge.issued_at, code=badge.code if with_code else None,
     )
 

@@ -49,10 +49,3 @@ def parse_badge_number(text: str) -> int:
         raise BadBadgeNumber(f"check digit does not match: {text[:40]!r}")
     return int(body)
 
-
-def looks_like_badge_number(text: str) -> bool:
-    try:
-        parse_badge_number(text)
-    except BadBadgeNumber:
-        return False
-    return True

@@ -12,7 +12,15 @@ import uuid
 from typing import Annotated, Literal
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    model_validator,
+)
 
 from .policy import Direction
 from .reasons import Reason, Verdict
@@ -69,14 +77,24 @@ class ErrorEnvelope(BaseModel):
 
 
 class ScanIn(BaseModel):
+    """One scan from a gate. An offline scan carries the gate's verdict and its reason,
+    both or neither; a time without its zone would be read in the wrong one, so it is
+    refused rather than guessed."""
+
     model_config = _STRICT
     scan_id: uuid.UUID
     code: CleanStr = Field(max_length=4096)
     gate: CleanStr = Field(min_length=1, max_length=100, description="gate id or name")
     direction: Direction | None = None
-    scanned_at: dt.datetime | None = None
+    scanned_at: AwareDatetime | None = Field(default=None, description="with a UTC offset")
     offline_verdict: Verdict | None = None
     offline_reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _verdict_with_reason(self) -> ScanIn:
+        if (self.offline_verdict is None) != (self.offline_reason is None):
+            raise ValueError("offline_verdict and offline_reason come together or not at all")
+        return self
 
 
 class AttendeeBrief(BaseModel):
@@ -371,8 +389,3 @@ class SyncOut(BaseModel):
     badges: list[BadgeRecord]
     cursor: str
     more: bool
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-    database: str

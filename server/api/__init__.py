@@ -5,9 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify
 from werkzeug.routing import IntegerConverter, Map
 
+from shared import MAX_ID
+
+from ..access import PUBLIC
 from ..extensions import db
-from . import attendees, badges, devices, openapi, scans, setup
-from .registry import MAX_ID, PUBLIC, endpoint
+from . import alerts, attendees, badges, devices, jobs, keys, occupancy, openapi, scans, setup, sync
+from .registry import endpoint
 
 health = Blueprint("health", __name__)
 
@@ -22,7 +25,7 @@ class BoundedInt(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
-    for module in (scans, setup, attendees, badges, devices):
+    for module in (scans, sync, setup, attendees, badges, keys, alerts, occupancy, devices, jobs):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(health)
 

@@ -3,42 +3,29 @@
 from __future__ import annotations
 
 from flask import Blueprint, request
-from pydantic import BaseModel, Field
 
 from shared.schemas import (
     AttendeeIn,
     AttendeeList,
     AttendeeOut,
     AttendeePatch,
-    CleanStr,
     ImportReport,
     LookupOut,
     OverrideIn,
 )
 
 from .. import presenters
-from ..errors import AdmitError, NotFound, ValidationFailed
-from ..extensions import db
-from ..services import attendees, badges, importer, overrides, scanlog, setup
-from ..services.db import write
+from ..access import ADMIN, STAFF
+from ..errors import AdmitError, NotFound
+from ..services.entry import overrides, scanlog
+from ..services.event import setup
+from ..services.issuing import badges
+from ..services.people import attendees, importer
 from .auth import Principal
-from .registry import ADMIN, STAFF, endpoint
+from .registry import endpoint
+from .schemas import Deleted, LookupQuery, SearchQuery
 
 bp = Blueprint("attendees", __name__)
-
-
-class SearchQuery(BaseModel):
-    q: CleanStr = Field(default="", max_length=200)
-    limit: int = Field(default=50, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
-
-
-class LookupQuery(BaseModel):
-    code: CleanStr = Field(min_length=1, max_length=4096, description="a scanned code or badge number")
-
-
-class Deleted(BaseModel):
-    deleted: bool
 
 
 @endpoint(bp, "/attendees", "GET", roles=STAFF, query=SearchQuery, response=AttendeeList,
@@ -53,7 +40,7 @@ def search(who: Principal, query: SearchQuery) -> AttendeeList:
           status=201, summary="Create an attendee")
 def create(who: Principal, body: AttendeeIn) -> AttendeeOut:
     event = setup.current_event()
-    attendee = write(attendees.create, event, body, who.name)
+    attendee = attendees.create(event, body, actor=who.name)
     return presenters.attendee_out(event, attendee)
 
 
@@ -68,7 +55,7 @@ def get_one(who: Principal, attendee_id: int) -> AttendeeOut:
           response=AttendeeOut, summary="Edit; a new access level or days reissues the badge")
 def patch(who: Principal, attendee_id: int, body: AttendeePatch) -> AttendeeOut:
     event = setup.current_event()
-    attendee = write(lambda: attendees.update(event, attendees.get(event, attendee_id), body, who.name))
+    attendee = attendees.update(event, attendees.get(event, attendee_id), body, actor=who.name)
     return presenters.attendee_out(event, attendee)
 
 
@@ -76,7 +63,7 @@ def patch(who: Principal, attendee_id: int, body: AttendeePatch) -> AttendeeOut:
           summary="Delete (the badge is revoked, the scan log kept)")
 def delete(who: Principal, attendee_id: int) -> Deleted:
     event = setup.current_event()
-    write(lambda: attendees.delete(event, attendees.get(event, attendee_id), who.name))
+    attendees.delete(event, attendees.get(event, attendee_id), actor=who.name)
     return Deleted(deleted=True)
 
 
@@ -89,26 +76,17 @@ def import_csv(who: Principal) -> ImportReport:
     data = upload.read() if upload is not None else request.get_data()
     if not data:
         raise AdmitError("send the CSV as the body or as form field 'file'", code="empty_file")
-    return write(importer.import_csv, event, data, who.name)
+    return importer.import_csv(event, data, actor=who.name)
 
 
 @endpoint(bp, "/attendees/<int:attendee_id>/override", "POST", roles=STAFF, body=OverrideIn,
           response=AttendeeOut, summary="Supervisor override: force admit, or reset presence")
 def override(who: Principal, attendee_id: int, body: OverrideIn) -> AttendeeOut:
     event = setup.current_event()
-
-    def run() -> AttendeeOut:
-        attendee = attendees.get(event, attendee_id)
-        if body.action == "force_admit":
-            if not body.gate:
-                raise ValidationFailed("force_admit needs the gate")
-            overrides.force_admit(event, attendee, body.gate, body.reason, who.name)
-        else:
-            overrides.reset_presence(event, attendee, body.zone, body.reason, who.name)
-        db.session.flush()
-        return presenters.attendee_out(event, attendee)
-
-    return write(run)
+    attendee = attendees.get(event, attendee_id)
+    overrides.apply(event, attendee, body.action, body.reason, actor=who.name, gate=body.gate,
+                    zone=body.zone)
+    return presenters.attendee_out(event, attendee)
 
 
 @endpoint(bp, "/lookup", "GET", roles=STAFF, query=LookupQuery, response=LookupOut,

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 
 from flask import g, request, session
 
+from ..access import csrf_valid, signed_in_user
 from ..errors import Forbidden, Unauthorized
 from ..models import ApiToken, User
-from ..services import devices, login
+from ..services.accounts import devices
 
 ANONYMOUS = "anonymous"
-# The dashboard keeps its CSRF token under this session key; page JavaScript sends it back
-# in this header. Bearer-token clients carry no cookie, so the check never applies to them.
-CSRF_SESSION_KEY = "csrf_token"
-CSRF_HEADER = "X-CSRFToken"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -39,23 +34,14 @@ def current_principal() -> Principal:
         record = devices.authenticate(token.strip())
         principal = Principal(record.role, f"token:{record.name}", device=record)
     elif session.get("user_id"):
-        user = login.session_user(session.get("user_id"), session.get("session_gen"))
+        user = signed_in_user()
         if user is not None:
-            _check_csrf()
+            if not csrf_valid(allow_form=False):
+                raise Forbidden("missing or wrong CSRF token (send the X-CSRFToken header)",
+                                code="csrf_failed")
             principal = Principal(user.role, user.email, user=user)
     g.principal = principal
     return principal
-
-
-def _check_csrf() -> None:
-    """A cookie-authenticated write must prove it comes from our own pages."""
-    if request.method in SAFE_METHODS:
-        return
-    expected = session.get(CSRF_SESSION_KEY) or ""
-    sent = request.headers.get(CSRF_HEADER, "")
-    if not expected or not hmac.compare_digest(expected, sent):
-        raise Forbidden("missing or wrong CSRF token (send the X-CSRFToken header)",
-                        code="csrf_failed")
 
 
 def require(roles: frozenset[str]) -> Principal:

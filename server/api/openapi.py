@@ -10,9 +10,10 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from shared import MAX_ID
 from shared.schemas import ErrorEnvelope
 
-from .registry import MAX_ID, EndpointMeta
+from .registry import EndpointMeta
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _ERRORS = {

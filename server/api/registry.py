@@ -14,13 +14,6 @@ from pydantic import BaseModel, ValidationError
 from ..errors import AdmitError, ValidationFailed
 from .auth import Principal, require
 
-ADMIN = frozenset({"admin"})
-STAFF = frozenset({"admin", "security"})
-GATE = frozenset({"admin", "gate"})
-SETUP_READERS = frozenset({"admin", "security", "gate"})
-PUBLIC = frozenset({"anonymous"})
-MAX_ID = 2**31 - 1  # the database's integer ids
-
 
 @dataclass(frozen=True)
 class EndpointMeta:

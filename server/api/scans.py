@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from pydantic import BaseModel, Field
 
-from shared.schemas import CleanStr, ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
+from shared.schemas import ScanBatchIn, ScanBatchOut, ScanIn, ScanLog, ScanOut
 
-from .. import presenters
-from ..services import checkin, hotcache, scanlog, setup
+from .. import metrics, presenters
+from ..access import GATE, STAFF
+from ..services.entry import checkin, hotcache, scanlog
+from ..services.event import setup
 from .auth import Principal
-from .registry import GATE, MAX_ID, STAFF, endpoint
+from .registry import endpoint
+from .schemas import ScanLogQuery
 
 bp = Blueprint("scans", __name__)
-
-
-class ScanLogQuery(BaseModel):
-    badge: int | None = Field(default=None, ge=0, le=MAX_ID)
-    attendee: int | None = Field(default=None, ge=0, le=MAX_ID)
-    gate: CleanStr | None = Field(default=None, max_length=120)
-    limit: int = Field(default=100, ge=1, le=1000)
 
 
 @endpoint(bp, "/scans", "POST", roles=GATE, body=ScanIn, response=ScanOut,
           summary="Decide one scan (idempotent by scan_id)")
 def post_scan(who: Principal, body: ScanIn) -> ScanOut:
     event, gate = hotcache.event_and_gate(body.gate)
-    return presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
+    out = presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
+    metrics.count_scan(out.verdict, out.reason)  # latency: observability's after_request
+    return out
 
 
 @endpoint(bp, "/scans/batch", "POST", roles=GATE, body=ScanBatchIn, response=ScanBatchOut,
@@ -34,7 +31,11 @@ def post_scan(who: Principal, body: ScanIn) -> ScanOut:
 def post_batch(who: Principal, body: ScanBatchIn) -> ScanBatchOut:
     event = setup.current_event()
     results = checkin.record_batch(event, who.device, body.scans)
-    return ScanBatchOut(results=[presenters.scan_out(r) for r in results])
+    out = ScanBatchOut(results=[presenters.scan_out(r) for r in results])
+    metrics.count_batch(len(body.scans))
+    for result in out.results:
+        metrics.count_scan(result.verdict, result.reason, "batch")
+    return out
 
 
 @endpoint(bp, "/scans", "GET", roles=STAFF, query=ScanLogQuery, response=ScanLog,

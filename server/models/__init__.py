@@ -1,6 +1,7 @@
 """SQLAlchemy models; Alembic migrations under server/migrations follow them."""
 
 from .event import AccessLevel, Event, Gate, Zone, level_zones
+from .jobs import CacheVersion, JobRecord
 from .people import Attendee, Badge, Presence, utcnow
 from .scans import Alert, Scan
 from .security import ROLES, ApiToken, AuditEntry, SigningKeyRecord, SyncState, User
@@ -13,8 +14,10 @@ __all__ = [
     "Attendee",
     "AuditEntry",
     "Badge",
+    "CacheVersion",
     "Event",
     "Gate",
+    "JobRecord",
     "Presence",
     "Scan",
     "SigningKeyRecord",

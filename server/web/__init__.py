@@ -17,16 +17,16 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from shared import format_badge_number
 
+from ..access import csrf_token, csrf_valid, signed_in_user
 from ..errors import AdmitError, NotFound
-from ..services import setup
-from . import csrf, i18n
-from .access import signed_in_user
+from ..services.event import setup
+from . import i18n
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, ops, scan
+    from . import admin, auth, jobs, ops, scan
 
-    for bp in (auth.bp, ops.bp, admin.bp):
+    for bp in (auth.bp, ops.bp, admin.bp, jobs.bp):
         # Blueprints are module-level; a second app in one process (tests, tools) must
         # not add their hooks again, which Flask refuses once they were registered.
         if not getattr(bp, "_admit_hooks", False):
@@ -42,7 +42,7 @@ def register(app: Flask) -> None:
 
 
 def _check_csrf() -> BaseResponse | tuple[str, int] | None:
-    if csrf.valid_request():
+    if csrf_valid():
         return None
     return render_template(
         "web/error.html", status=400, title="Bad request",
@@ -78,7 +78,7 @@ def _too_many(exc: HTTPException) -> tuple[str, int]:
 def _template_globals() -> dict[str, Any]:
     return {
         "_": i18n.gettext,
-        "csrf_token": csrf.token,
+        "csrf_token": csrf_token,
         "current_user": signed_in_user(),
         "languages": i18n.LANGUAGES,
         "lang": i18n.current_language(),

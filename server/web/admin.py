@@ -11,11 +11,13 @@ from werkzeug.wrappers import Response
 
 from shared.schemas import AccessLevelIn, DeviceIn, GateIn, ImportReport, ZoneIn
 
-from ..services import attendees, badges, devices, keys, login, setup, users
-from ..services.db import write
-from ..services.importer import ImportRejected, import_csv
+from ..access import ADMIN, actor, roles_required
+from ..services.accounts import devices, login, users
+from ..services.event import setup
+from ..services.issuing import badges, keys
+from ..services.people import attendees
+from ..services.people.importer import ImportRejected, import_csv
 from . import forms
-from .access import ADMIN, actor, roles_required
 from .i18n import gettext
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,7 +43,7 @@ def attendee_import() -> str | tuple[str, int]:
     data = upload.read() if upload else b""
     event = setup.current_event()
     try:
-        report = write(import_csv, event, data, actor())
+        report = import_csv(event, data, actor=actor())
     except ImportRejected as exc:
         details = exc.details or {"created": 0, "updated": 0, "errors": []}
         report = details if isinstance(details, ImportReport) else ImportReport.model_validate(details)
@@ -53,9 +55,8 @@ def attendee_import() -> str | tuple[str, int]:
 @roles_required(ADMIN)
 def issue_missing() -> Response:
     event = setup.current_event()
-    issued = write(lambda: badges.issue(event, badges.attendees_without_badge(event), actor(),
-                                        reissue=False))
-    flash(gettext("Badges issued: %s.", len(issued)), "info")
+    issued = badges.issue_all(event, actor=actor(), reissue=False)
+    flash(gettext("Badges issued: %s.", issued), "info")
     return redirect(url_for("admin.attendee_list"))
 
 
@@ -74,7 +75,7 @@ def device_create() -> str:
     body = forms.parse(DeviceIn, {"name": forms.text(request.form.get("name")) or "gate",
                                   "role": request.form.get("role", "gate"),
                                   "gate": forms.text(request.form.get("gate"))})
-    record, token = write(devices.create, event, body.name, body.role, body.gate, actor())
+    record, token = devices.create(event, body.name, body.role, body.gate, actor=actor())
     # What a gate laptop needs to enrol: where the server is, its token and its gate.
     enrolment = json.dumps({"server": request.host_url.rstrip("/"), "token": token,
                             "gate": record.gate.name if record.gate else None})
@@ -88,7 +89,7 @@ def device_create() -> str:
 @bp.post("/devices/<int:device_id>/revoke")
 @roles_required(ADMIN)
 def device_revoke(device_id: int) -> Response:
-    write(lambda: devices.revoke(devices.get(device_id), actor()))
+    devices.revoke(devices.get(device_id), actor=actor())
     flash(gettext("Device revoked."), "info")
     return redirect(url_for("admin.device_list"))
 
@@ -102,8 +103,8 @@ def user_list() -> str:
 @bp.post("/users")
 @roles_required(ADMIN)
 def user_save() -> Response:
-    write(users.upsert, request.form.get("email", ""), request.form.get("password", ""),
-          request.form.get("role", ""), actor())
+    users.upsert(request.form.get("email", ""), request.form.get("password", ""),
+                 request.form.get("role", ""), actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.user_list"))
 
@@ -124,7 +125,7 @@ def zone_create() -> Response:
     body = forms.parse(ZoneIn, {"name": request.form.get("name", "").strip(),
                                 "capacity": forms.text(request.form.get("capacity")),
                                 "allow_reentry": request.form.get("allow_reentry") == "on"})
-    write(setup.create_zone, event, body.name, body.capacity, body.allow_reentry, actor())
+    setup.create_zone(event, body.name, body.capacity, body.allow_reentry, actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 
@@ -136,7 +137,7 @@ def gate_create() -> Response:
     body = forms.parse(GateIn, {"name": request.form.get("name", "").strip(),
                                 "zone": request.form.get("zone", ""),
                                 "direction": request.form.get("direction", "in")})
-    write(setup.create_gate, event, body.name, body.zone, body.direction, actor())
+    setup.create_gate(event, body.name, body.zone, body.direction, actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 
@@ -152,8 +153,8 @@ def level_create() -> Response:
         "days": forms.day_numbers_to_dates(event.start_date, request.form.get("days", "")),
     })
     # The same path as POST /access-levels: days outside the event are refused there.
-    write(lambda: setup.create_level(event, body.name, body.colour, body.zones,
-                                     setup.dates_to_offsets(event, body.days), actor()))
+    setup.create_level(event, body.name, body.colour, body.zones,
+                       setup.dates_to_offsets(event, body.days), actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 
@@ -167,6 +168,7 @@ def key_list() -> str:
 @bp.post("/keys/rotate")
 @roles_required(ADMIN)
 def key_rotate() -> Response:
-    write(keys.rotate, setup.current_event(), actor(), request.form.get("retire_previous") == "on")
+    keys.rotate(setup.current_event(), actor=actor(),
+                retire_previous=request.form.get("retire_previous") == "on")
     flash(gettext("Key rotated."), "info")
     return redirect(url_for("admin.key_list"))

@@ -16,10 +16,10 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from ..access import renew_csrf_token, signed_in_user
 from ..ratelimit import limiter
-from ..services import login as login_service
-from . import csrf, i18n
-from .access import signed_in_user
+from ..services.accounts import login as login_service
+from . import i18n
 
 bp = Blueprint("web", __name__)
 
@@ -62,7 +62,7 @@ def login() -> Response | str | tuple[str, int]:
     session["user_id"] = user.id
     session["session_gen"] = user.session_generation or 0
     session["lang"] = lang or user.language
-    csrf.renew()
+    renew_csrf_token()
     return redirect(_safe_next(request.form.get("next")))
 
 

@@ -8,11 +8,13 @@ from werkzeug.wrappers import Response
 from shared.schemas import OverrideIn
 
 from .. import presenters
+from ..access import STAFF, actor, roles_required
 from ..errors import NotFound
-from ..services import alerts, attendees, badges, presence, scanlog, setup, stats
-from ..services.db import write
+from ..services.entry import alerts, presence, scanlog
+from ..services.event import setup, stats
+from ..services.issuing import badges
+from ..services.people import attendees
 from . import forms
-from .access import STAFF, actor, roles_required
 from .i18n import gettext
 
 bp = Blueprint("ops", __name__, url_prefix="/dashboard")
@@ -58,14 +60,10 @@ def attendee(attendee_id: int) -> str:
 def revoke(attendee_id: int) -> Response:
     event = setup.current_event()
     reason = forms.parse(forms.NoteForm, request.form.to_dict()).reason
-
-    def run() -> None:
-        person = attendees.get(event, attendee_id)
-        if person.badge is None:
-            raise NotFound("this attendee has no badge")
-        badges.revoke(event, person.badge, actor(), reason)
-
-    write(run)
+    person = attendees.get(event, attendee_id)
+    if person.badge is None:
+        raise NotFound("this attendee has no badge")
+    badges.revoke(event, person.badge, actor=actor(), reason=reason)
     flash(gettext("Badge revoked."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -74,7 +72,7 @@ def revoke(attendee_id: int) -> Response:
 @roles_required(STAFF)
 def reissue(attendee_id: int) -> Response:
     event = setup.current_event()
-    write(lambda: badges.issue(event, [attendees.get(event, attendee_id)], actor(), reissue=True))
+    badges.issue(event, [attendees.get(event, attendee_id)], actor=actor(), reissue=True)
     flash(gettext("Badge issued."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -82,9 +80,9 @@ def reissue(attendee_id: int) -> Response:
 @bp.post("/attendees/<int:attendee_id>/send-badge")
 @roles_required(STAFF)
 def send_badge(attendee_id: int) -> Response:
-    from ..services import delivery
+    from ..services.mail import delivery
 
-    person = delivery.send_now(setup.current_event(), attendee_id, actor())
+    person = delivery.send_now(setup.current_event(), attendee_id, actor=actor())
     message = gettext("Badge email sent.") if person.mail_state == "sent" else \
         gettext("Badge email not sent:") + f" {person.mail_state} {person.mail_error or ''}"
     flash(message, "info" if person.mail_state == "sent" else "error")
@@ -94,22 +92,15 @@ def send_badge(attendee_id: int) -> Response:
 @bp.post("/attendees/<int:attendee_id>/override")
 @roles_required(STAFF)
 def override(attendee_id: int) -> Response:
-    from ..services import overrides
+    from ..services.entry import overrides
 
     event = setup.current_event()
     # The API's schema: reason length and clean text, whichever button was pressed.
     body = forms.parse(OverrideIn, {
         "action": "force_admit" if request.form.get("action") == "force_admit" else "reset_presence",
         "reason": request.form.get("reason", ""), "gate": forms.text(request.form.get("gate"))})
-
-    def run() -> None:
-        person = attendees.get(event, attendee_id)
-        if body.action == "force_admit":
-            overrides.force_admit(event, person, body.gate or "", body.reason, actor())
-        else:
-            overrides.reset_presence(event, person, None, body.reason, actor())
-
-    write(run)
+    overrides.apply(event, attendees.get(event, attendee_id), body.action, body.reason,
+                    actor=actor(), gate=body.gate)
     flash(gettext("Override recorded."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -143,6 +134,6 @@ def alert_list() -> str:
 @roles_required(STAFF)
 def acknowledge(alert_id: int) -> Response:
     note = forms.parse(forms.NoteForm, {"reason": request.form.get("note", "")}).reason
-    write(alerts.acknowledge, setup.current_event(), alert_id, actor(), note)
+    alerts.acknowledge(setup.current_event(), alert_id, actor=actor(), note=note)
     flash(gettext("Alert acknowledged."), "info")
     return redirect(url_for("ops.alert_list"))

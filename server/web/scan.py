@@ -28,13 +28,13 @@ from pydantic import BaseModel, Field
 
 from shared.schemas import CleanStr
 
+from ..access import STAFF, csrf_token, csrf_valid, renew_csrf_token, signed_in_user
 from ..errors import Forbidden, Unauthorized, ValidationFailed
 from ..ratelimit import limiter
 from ..security import csp
-from ..services import login as login_service
-from ..services import setup, sync
-from . import csrf, forms, i18n
-from .access import STAFF, signed_in_user
+from ..services.accounts import login as login_service
+from ..services.event import setup, sync
+from . import forms, i18n
 
 bp = Blueprint("scan", __name__)
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -95,7 +95,7 @@ def _session_out() -> dict[str, Any]:
     user = signed_in_user()
     if user is None:
         return {"user": None, "csrf": None}
-    return {"user": {"email": user.email, "role": user.role}, "csrf": csrf.token()}
+    return {"user": {"email": user.email, "role": user.role}, "csrf": csrf_token()}
 
 
 @bp.get("/scan/session")
@@ -137,13 +137,13 @@ def session_post() -> Response:
     session["user_id"] = user.id
     session["session_gen"] = user.session_generation or 0
     session["lang"] = lang or user.language
-    csrf.renew()
+    renew_csrf_token()
     return jsonify(_session_out())
 
 
 @bp.post("/scan/session/logout")
 def session_logout() -> Response:
-    if not csrf.valid_request():
+    if not csrf_valid(allow_form=False):
         raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
     user = signed_in_user()
     if user is not None:

@@ -19,7 +19,7 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from server.services.badge_pdf import (
+from server.services.issuing.badge_pdf import (
     LAYOUTS,
     BadgePrint,
     contrast_text,

@@ -31,9 +31,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from server.errors import MailError
-from server.services.badge_pdf import BadgePrint, render_badges_pdf
-from server.services.mail_compose import BadgeMail, compose_badge_email
-from server.services.mail_transport import TRANSPORTS, OutboxTransport, SmtpTransport
+from server.services.issuing.badge_pdf import BadgePrint, render_badges_pdf
+from server.services.mail.compose import BadgeMail, compose_badge_email
+from server.services.mail.transport import TRANSPORTS, OutboxTransport, SmtpTransport
 from tests.support.tools import artifact, require
 
 TOKEN = "7K2QX9D4M1" * 13 + "Z"  # 131 uppercase alphanumerics, like a signed token

@@ -20,6 +20,11 @@ MISSING = 999999
 # allowed): 400 an empty body, 404 an unknown id, 422 a missing parameter.
 MATRIX: dict[tuple[str, str], tuple[int, frozenset[str]]] = {
     ("GET", "/healthz"): (200, frozenset(ROLES)),
+    ("GET", "/readyz"): (200, frozenset(ROLES)),
+    ("GET", "/metrics"): (200, frozenset(ROLES)),
+    ("GET", "/api/v1/jobs/{job_id}"): (404, frozenset({A})),
+    ("POST", "/api/v1/jobs/{job_id}/retry"): (404, frozenset({A})),
+    ("POST", "/api/v1/jobs/send-badges"): (400, frozenset({A})),
     ("GET", "/api/v1/openapi.json"): (200, frozenset(ROLES)),
     ("POST", "/api/v1/scans"): (400, frozenset({A, G})),
     ("POST", "/api/v1/scans/batch"): (400, frozenset({A, G})),
@@ -59,7 +64,7 @@ MATRIX: dict[tuple[str, str], tuple[int, frozenset[str]]] = {
 
 
 def _url(server: AppServer, path: str) -> str:
-    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id"):
+    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id", "job_id"):
         path = path.replace("{" + name + "}", str(MISSING))
     return server.url + path
 

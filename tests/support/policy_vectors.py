@@ -25,6 +25,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from scanner_client.outcomes import PresenceChange
 from scanner_client.store import GateStore
 from scanner_client.verdicts import GateSetup, OfflineValidator
 from shared import (
@@ -181,7 +182,9 @@ def _case(name: str, code: str, gate: dict[str, Any], now: str, badges: list[dic
         "event": {"timezone": TZ, "start_date": DAY0.isoformat()},
         "keys": [[KEY.key_id, _b64(KEY.public().raw)]] if keys else [],
         "badges": badges, "presence": presence,
-        "expected": {"verdict": verdict, "reason": reason, "badge_id": badge_id, "name": person,
+        # only an admit shows who the person is, on both clients
+        "expected": {"verdict": verdict, "reason": reason, "badge_id": badge_id,
+                     "name": person if verdict == "admit" else None,
                      "typed": typed},
     }
 
@@ -264,7 +267,9 @@ def python_offline(case: dict[str, Any]) -> dict[str, Any]:
                     [(k, p) for k, p in case["keys"]],
                     [BadgeRecord.model_validate(b) for b in case["badges"]], "1.0", case["event"])
             for p in case["presence"]:
-                store.record_verdict(None, (p["badge_id"], p["zone_slot"], p["day"], True, p["day"]))
+                day = dt.date.fromisoformat(p["day"])
+                at = dt.datetime.combine(day, dt.time(9), dt.UTC)
+                store.record_verdict(None, PresenceChange(p["badge_id"], p["zone_slot"], day, True, at))
             g = case["gate"]
             gate = GateSetup("vector gate", "zone", g["zone_slot"], Direction(g["direction"]), g["allow_reentry"])
             verdict, _ = OfflineValidator(store).decide(
@@ -272,7 +277,7 @@ def python_offline(case: dict[str, Any]) -> dict[str, Any]:
                 dt.datetime.fromisoformat(case["now"]))
         finally:
             store.close()
-    return {"verdict": verdict.verdict, "reason": verdict.reason, "badge_id": verdict.badge_id,
+    return {"verdict": verdict.verdict.value, "reason": verdict.reason.value, "badge_id": verdict.badge_id,
             "name": verdict.name, "typed": verdict.typed_number}
 
 

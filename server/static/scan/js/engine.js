@@ -144,7 +144,7 @@ export class ScanEngine {
     const cache = await this._cache();
     const probeGate = { zone_slot: -1, direction: "in", allow_reentry: false };
     const { verdict } = await decideOffline({ code, gate: probeGate, now: new Date(), cache,
-      subtle: this.subtle, verify: this.verify });
+      subtle: this.subtle, verify: this.verify, revealOnDeny: true });
     const tokenError = ["not_a_badge", "bad_signature", "unknown_key"].includes(verdict.reason);
     const result = { mode: "offline", valid: tokenError ? false : null, reason: tokenError ? verdict.reason : null,
       badge_id: verdict.badge_id, name: verdict.name, organization: verdict.organization,

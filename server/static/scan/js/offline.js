@@ -67,7 +67,9 @@ function noKeys(code) {
  * sends it), isInside(badgeId, zoneSlot, day) -> bool}; gate: {zone_slot, direction,
  * allow_reentry}; now: Date. Resolves to the verdict and the presence change to store.
  */
-export async function decideOffline({ code, gate, now, cache, subtle, verify }) {
+// Only an admit shows who the person is (a deny answers the reason and the badge number),
+// as on the laptop gate; staff checking access (revealOnDeny) see the person either way.
+export async function decideOffline({ code, gate, now, cache, subtle, verify, revealOnDeny = false }) {
   const today = eventDay(now, cache.event ? cache.event.timezone : "UTC");
   const typed = typedBadgeNumber(code);
   let claims;
@@ -97,7 +99,7 @@ export async function decideOffline({ code, gate, now, cache, subtle, verify }) 
   let presence = null;
   if (!(claims instanceof TokenError)) {
     out.badge_id = claims.badgeId;
-    if (typed === null && record && record.sealed) {
+    if (typed === null && record && record.sealed && (revealOnDeny || decision.verdict === "admit")) {
       const fields = await openRecord(subtle, code, record.sealed);
       if (fields) Object.assign(out, { name: fields.name ?? null,
         organization: fields.organization ?? null, access_level: fields.access_level ?? null });

@@ -1,0 +1,86 @@
+"""A per-process copy of what every scan reads but almost never changes: the event and
+its gates (with their zones).
+
+It is a cache, not state: any process may drop it. It is keyed by the ``setup`` row of
+``cache_versions``, which every transaction that changes an event, zone, gate or access
+level bumps before it commits (a flush hook, below), so every process of every instance
+sees a change at its next scan, not after a timer; reading the version is one primary-key
+read (an unknown gate name is always looked up at once). Signing keys are NOT cached: a
+retired key must stop working on every worker immediately.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ...extensions import db
+from ...models import AccessLevel, CacheVersion, Event, Gate, Zone
+from ..event import setup
+
+SETUP = "setup"
+_SETUP_MODELS = (Event, Zone, Gate, AccessLevel)
+
+
+@dataclass
+class _Snapshot:
+    version: int
+    event: Event
+    gates: dict[str, Gate] = field(default_factory=dict)
+
+
+_lock = threading.Lock()
+_snapshot: _Snapshot | None = None
+
+
+def _detach(*objects: object) -> None:
+    # Detached with everything loaded: later rollbacks of this request's session cannot
+    # expire them, and other requests read them without touching the database.
+    for obj in objects:
+        if obj in db.session:
+            db.session.expunge(obj)
+
+
+def setup_version() -> int:
+    return int(db.session.scalar(select(CacheVersion.version).where(CacheVersion.name == SETUP))
+               or 0)
+
+
+def event_and_gate(gate_ref: str) -> tuple[Event, Gate]:
+    global _snapshot
+    version = setup_version()
+    with _lock:
+        snap = _snapshot if _snapshot is not None and _snapshot.version == version else None
+    if snap is None:
+        event = setup.current_event()
+        _detach(event)
+        snap = _Snapshot(version, event)
+        with _lock:
+            _snapshot = snap
+    gate = snap.gates.get(gate_ref)
+    if gate is None:
+        gate = setup.resolve_gate(snap.event, gate_ref)
+        _detach(gate, gate.zone)
+        with _lock:
+            snap.gates[gate_ref] = gate
+    return snap.event, gate
+
+
+def clear() -> None:
+    global _snapshot
+    with _lock:
+        _snapshot = None
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _bump_on_setup_change(session: Session, _context: Any, _instances: Any) -> None:
+    """Same transaction as the change: a reader sees the new version with the new rows."""
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(obj, _SETUP_MODELS) for obj in changed):
+        session.execute(update(CacheVersion).where(CacheVersion.name == SETUP)
+                        .values(version=CacheVersion.version + 1))
