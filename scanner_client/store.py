@@ -142,17 +142,28 @@ class GateStore:
     ) -> None:
         """Records and the cursor that follows them commit together: a crash between
         pages resumes from the last page fully stored, never past it."""
+        badges = list(badges)
         rows = [
             (b.badge_id, b.revision, int(b.revoked), mask_of(b.zone_slots),
              json.dumps([d.isoformat() for d in b.days]), b.sealed)
             for b in badges
         ]
+        erased = [(b.badge_id,) for b in badges if b.erased]
         with self._tx() as db:
             db.execute("DELETE FROM keys")  # the feed lists every valid key: retired ones go
             db.executemany("INSERT INTO keys VALUES (?, ?)", keys)
+            # An erased holder: the record is replaced by the feed's revoked tombstone (no
+            # sealed fields; the signed code must still be refused offline) and this
+            # gate's presence entries for the badge go.
             db.executemany("INSERT OR REPLACE INTO badges VALUES (?, ?, ?, ?, ?, ?)", rows)
+            db.executemany("DELETE FROM presence WHERE badge_id=?", erased)
             _put_meta(db, "cursor", cursor)
             _put_meta(db, "event", event)
+        if erased:
+            # secure_delete zeroed the old rows in the database file; the WAL may still
+            # hold copies of those pages until a checkpoint folds it back.
+            with self._lock:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def keys(self) -> list[tuple[int, str]]:
         with self._lock:

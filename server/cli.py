@@ -55,6 +55,10 @@ def register(app: Flask) -> None:
 
     jobs_cli.register(app)
 
+    from . import cli_data
+
+    cli_data.register(app)
+
     @app.cli.command("init-db")
     @_clean_errors
     def init_db_cmd() -> None:

@@ -81,5 +81,9 @@ class Config:
         self.MAIL_RETRIES = int(env.get("MAIL_RETRIES", "4"))
         self.MAIL_BACKOFF_S = float(env.get("MAIL_BACKOFF_S", "1.0"))
         self.REQUEST_LOG = env.get("REQUEST_LOG", "1") == "1"  # one JSON line per request
+        # The in-process worker's tick (retention, day's-end check-out, webhooks); 0 = off.
+        self.WORKER_INTERVAL_S = float(env.get("ADMIT_WORKER_INTERVAL_S", "10"))
+        # First retry of a failed webhook delivery; doubles each time (capped at an hour).
+        self.WEBHOOK_BACKOFF_S = float(env.get("ADMIT_WEBHOOK_BACKOFF_S", "30"))
         for key, value in overrides.items():
             setattr(self, key, value)

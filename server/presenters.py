@@ -112,7 +112,7 @@ def scan_log_entries(rows: list[tuple[Scan, str, str, str | None, str | None]]) 
             offline_verdict=Verdict(s.verdict) if s.mode == "offline" else None,
             offline_reason=Reason(s.reason) if s.mode == "offline" else None,
             conflict=s.conflict, server_reason=Reason(s.server_reason), actor=s.actor,
-            note=s.note,
+            note=s.note, annuls=uuid.UUID(s.annuls) if s.annuls else None,
         )
         for s, gate, zone, device, name in rows
     ]

@@ -28,6 +28,7 @@ class Reason(StrEnum):
     ALREADY_INSIDE = "already_inside"
     ZONE_FULL = "zone_full"
     FORCED = "forced"  # supervisor override, logged with who and why
+    ANNULLED = "annulled"  # the gate took back its own admit ("the turnstile did not turn")
 
 
 DENY_PRECEDENCE: tuple[Reason, ...] = (
@@ -44,6 +45,7 @@ DENY_PRECEDENCE: tuple[Reason, ...] = (
 
 # Plain words for the gate screen and the dashboard; the code stays the stable contract.
 REASON_TEXT: dict[Reason, str] = {
+    Reason.ANNULLED: "Admit annulled by the gate",
     Reason.OK: "Welcome",
     Reason.NOT_INSIDE: "Exit recorded (no entry on record)",
     Reason.NOT_A_BADGE: "Not one of our badges",

@@ -140,7 +140,7 @@ class ScanLogEntry(BaseModel):
     scan_id: uuid.UUID
     verdict: Verdict
     reason: Reason
-    mode: Literal["online", "offline", "override"]
+    mode: Literal["online", "offline", "override", "system", "annul"]
     gate: str
     zone: str
     direction: Direction
@@ -157,10 +157,13 @@ class ScanLogEntry(BaseModel):
     server_reason: Reason | None = None
     actor: str | None = Field(default=None, description="who, for an override")
     note: str | None = Field(default=None, description="why (override), or how (typed number)")
+    annuls: uuid.UUID | None = Field(default=None, description="an annul entry: the admit it takes back")
 
 
 class ScanLog(BaseModel):
     scans: list[ScanLogEntry]
+    next_cursor: str | None = Field(
+        default=None, description="pass as ?after= for the next (older) page; null at the end")
 
 
 # --- event setup -----------------------------------------------------------------
@@ -371,6 +374,7 @@ class BadgeRecord(BaseModel):
     zone_slots: list[int]
     days: list[dt.date]
     sealed: str | None = Field(description="name, organization, level; opens with the code")
+    erased: bool = Field(default=False, description="the holder was erased: forget the record")
 
 
 class EventOut(BaseModel):

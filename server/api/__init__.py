@@ -9,7 +9,24 @@ from shared import MAX_ID
 
 from ..access import PUBLIC
 from ..extensions import db
-from . import alerts, attendees, badges, devices, jobs, keys, occupancy, openapi, scans, setup, sync
+from . import (
+    alerts,
+    attendees,
+    badges,
+    dayend,
+    devices,
+    exports,
+    jobs,
+    keys,
+    occupancy,
+    openapi,
+    privacy,
+    reports,
+    scans,
+    setup,
+    sync,
+    webhooks,
+)
 from .registry import endpoint
 
 health = Blueprint("health", __name__)
@@ -25,7 +42,8 @@ class BoundedInt(IntegerConverter):
 
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
-    for module in (scans, sync, setup, attendees, badges, keys, alerts, occupancy, devices, jobs):
+    for module in (scans, sync, setup, attendees, badges, keys, alerts, occupancy, devices,
+                   jobs, exports, privacy, dayend, webhooks, reports):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(health)
 

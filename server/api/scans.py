@@ -43,6 +43,10 @@ def post_batch(who: Principal, body: ScanBatchIn) -> ScanBatchOut:
 def get_scans(who: Principal, query: ScanLogQuery) -> ScanLog:
     event = setup.current_event()
     gate_id = setup.resolve_gate(event, query.gate).id if query.gate else None
+    after = scanlog.decode_cursor(query.after) if query.after else None
     rows = scanlog.query(event, badge=query.badge, attendee=query.attendee, gate=gate_id,
-                         limit=query.limit)
-    return ScanLog(scans=presenters.scan_log_entries(rows))
+                         limit=query.limit + 1, after=after)
+    page = rows[:query.limit]
+    more = len(rows) > query.limit
+    return ScanLog(scans=presenters.scan_log_entries(page),
+                   next_cursor=scanlog.encode_cursor(page[-1][0]) if more else None)

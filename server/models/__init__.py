@@ -5,6 +5,7 @@ from .jobs import CacheVersion, JobRecord
 from .people import Attendee, Badge, Presence, utcnow
 from .scans import Alert, Scan
 from .security import ROLES, ApiToken, AuditEntry, SigningKeyRecord, SyncState, User
+from .webhooks import Webhook, WebhookDelivery, WorkerCursor
 
 __all__ = [
     "ROLES",
@@ -23,6 +24,9 @@ __all__ = [
     "SigningKeyRecord",
     "SyncState",
     "User",
+    "Webhook",
+    "WebhookDelivery",
+    "WorkerCursor",
     "Zone",
     "level_zones",
     "utcnow",

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base, db
+from .types import UTCDateTime
 
 
 class Event(db.Model):  # type: ignore[name-defined,misc]
@@ -19,6 +20,12 @@ class Event(db.Model):  # type: ignore[name-defined,misc]
     end_date: Mapped[dt.date] = mapped_column(Date)
     venue: Mapped[str] = mapped_column(String(300), default="")
     practical_info: Mapped[str] = mapped_column(String(4000), default="")
+    # Personal data is erased this many days after end_date (None: kept until erased).
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Event-local "HH:MM" at which everyone still inside is checked out (None: never).
+    checkout_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    # Set when retention erased the event's personal data (it runs once).
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     zones: Mapped[list[Zone]] = relationship(back_populates="event", order_by="Zone.slot")
 

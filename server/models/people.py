@@ -50,6 +50,8 @@ class Attendee(db.Model):  # type: ignore[name-defined,misc]
         UTCDateTime, default=utcnow, onupdate=utcnow
     )
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Erased (GDPR/PIPL): personal fields blanked; the row stays so counts stay right.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Badge email delivery: pending -> sending -> sent | failed | rejected.
     mail_state: Mapped[str] = mapped_column(String(16), default="pending")
     mail_revision: Mapped[int | None] = mapped_column(Integer)

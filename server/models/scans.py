@@ -45,6 +45,8 @@ class Scan(db.Model):  # type: ignore[name-defined,misc]
     conflict: Mapped[str | None] = mapped_column(String(40))
     actor: Mapped[str | None] = mapped_column(String(320))
     note: Mapped[str | None] = mapped_column(String(500))
+    # An annul entry (mode "annul") names the admit it takes back; both rows stay.
+    annuls: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class Alert(db.Model):  # type: ignore[name-defined,misc]

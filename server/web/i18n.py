@@ -14,6 +14,14 @@ ZH: dict[str, str] = {
     "Search": "查询",
     "Zones": "区域",
     "Alerts": "警报",
+    "Exports": "导出",
+    "Report": "报告",
+    "CSV (UTF-8, opens in Excel) or XLSX. Times are in the event time zone.":
+        "CSV（UTF-8，可用 Excel 打开）或 XLSX。时间为活动所在时区。",
+    "Scans": "扫描记录",
+    "Attendance": "出席统计",
+    "Day": "日期",
+    "all": "全部",
     "Attendees": "参会者",
     "Devices": "设备",
     "On a phone or tablet, open this link (or scan the QR code with the /scan page):":

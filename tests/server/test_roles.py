@@ -60,12 +60,27 @@ MATRIX: dict[tuple[str, str], tuple[int, frozenset[str]]] = {
     ("GET", "/api/v1/devices"): (200, frozenset({A})),
     ("POST", "/api/v1/devices"): (400, frozenset({A})),
     ("POST", "/api/v1/devices/{device_id}/revoke"): (404, frozenset({A})),
+    ("GET", "/api/v1/exports/attendees.{fmt}"): (200, frozenset({A})),
+    ("GET", "/api/v1/exports/scans.{fmt}"): (200, frozenset({A, S})),
+    ("GET", "/api/v1/exports/attendance.{fmt}"): (200, frozenset({A, S})),
+    ("POST", "/api/v1/attendees/{attendee_id}/erase"): (400, frozenset({A})),
+    ("GET", "/api/v1/attendees/{attendee_id}/export"): (404, frozenset({A})),
+    ("GET", "/api/v1/event"): (200, frozenset({A})),
+    ("PATCH", "/api/v1/event"): (400, frozenset({A})),
+    ("POST", "/api/v1/scans/{scan_id}/annul"): (404, frozenset({A, G})),
+    ("GET", "/api/v1/webhooks"): (200, frozenset({A})),
+    ("POST", "/api/v1/webhooks"): (400, frozenset({A})),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): (404, frozenset({A})),
+    ("GET", "/api/v1/reports/event.pdf"): (200, frozenset({A, S})),
+    ("GET", "/api/v1/reports/jobs/{job_id}"): (404, frozenset({A, S})),
 }
 
 
 def _url(server: AppServer, path: str) -> str:
-    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id", "job_id"):
+    for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id", "scan_id",
+                 "webhook_id", "job_id"):
         path = path.replace("{" + name + "}", str(MISSING))
+    path = path.replace("{fmt}", "csv")
     return server.url + path
 
 

@@ -103,6 +103,7 @@ def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> SyncOut
             days=_days(r.day_mask, event),
             sealed=r.sealed,
         )
+        if r.status != "erased" else _erased_record(r.id, r.revision)
         for r in rows
     ]
     if rows:
@@ -120,6 +121,13 @@ def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE) -> SyncOut
         cursor=f"{version}.{last_id}",
         more=more,
     )
+
+
+def _erased_record(badge_id: int, revision: int) -> BadgeRecord:
+    # Nothing personal and nothing to admit: the gate keeps a revoked tombstone only.
+    return BadgeRecord(badge_id=badge_id, number=format_badge_number(badge_id),
+                       revision=revision, revoked=True, zone_slots=[], days=[], sealed=None,
+                       erased=True)
 
 
 def event_out(event: Event) -> EventOut:

@@ -148,7 +148,7 @@ def reseal(event: Event, attendee: Attendee) -> None:
 
 def get(event: Event, badge_id: int) -> Badge:
     badge = db.session.get(Badge, badge_id) if 0 < badge_id <= MAX_ID else None
-    if badge is None or badge.event_id != event.id:
+    if badge is None or badge.event_id != event.id or badge.status == "erased":
         raise NotFound(f"no badge {badge_id}")
     return badge
 

@@ -59,6 +59,7 @@ const STRINGS = {
   already_inside: ["Already inside (badge used for entry)", "已在场内（胸卡已入场）"],
   zone_full: ["Area full", "区域已满"],
   forced: ["Admitted by supervisor override", "主管强制放行"],
+  annulled: ["Admit annulled by the gate", "闸机已撤销放行"],
   valid_badge: ["Valid badge", "胸卡有效"],
 };
 

@@ -15,6 +15,7 @@ export const REASON_TEXT = {
   already_inside: "Already inside (badge used for entry)",
   zone_full: "Area full",
   forced: "Admitted by supervisor override",
+  annulled: "Admit annulled by the gate",
 };
 
 const deny = (reason) => ({ verdict: "deny", reason });
