@@ -123,5 +123,5 @@ class ScanLogQuery(BaseModel):
     attendee: int | None = Field(default=None, ge=0, le=MAX_ID)
     gate: CleanStr | None = Field(default=None, max_length=120)
     limit: int = Field(default=100, ge=1, le=1000)
-    after: str | None = Field(default=None, max_length=80,
+    after: CleanStr | None = Field(default=None, max_length=80,
                               description="next_cursor of the previous page")

@@ -129,3 +129,12 @@ def test_dashboard_lists_refuse_bad_queries(live_server: LiveServer,
     search = admin_web.get(f"{live_server.url}/dashboard/search?{query.replace('page', 'q')}",
                            timeout=10)
     assert search.status_code == (422 if "%00" in query or "%1B" in query else 200)
+
+
+def test_sign_in_with_control_characters_answers_like_a_wrong_password(
+        live_server: LiveServer) -> None:
+    from tests.support.dashboard import post_login
+
+    for email in ("nul\x00@boundary.test", "esc\x1b@boundary.test"):
+        answer = post_login(live_server, email, "whatever password 1")
+        assert answer.status_code == 401 and "Wrong email or password" in answer.text

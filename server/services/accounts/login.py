@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, literal, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from shared.schemas import refuse_control_characters
+
 from ...extensions import db
 from ...models import User, utcnow
 from ...models.types import UTCDateTime
@@ -90,9 +92,14 @@ def sign_in(email: str, password: str, *, max_failed: int = MAX_FAILED,
             lock_minutes: int = LOCK_MINUTES) -> User | None:
     """The user, or None for any refusal (wrong password, unknown, locked: alike).
     Owns its transactions: the claim must be committed before the password check."""
-    found = db.session.execute(
-        select(User.id, User.email).where(User.email == email.strip().lower())).first()
-    if found is None:
+    try:
+        # NUL would make PostgreSQL fail the lookup: such an address is simply unknown.
+        clean = refuse_control_characters(email.strip().lower())
+    except ValueError:
+        clean = None
+    found = clean and db.session.execute(
+        select(User.id, User.email).where(User.email == clean)).first()
+    if not found:
         check_password_hash(_DUMMY_HASH, password)
         _refused(None, "unknown")
         return None
