@@ -179,6 +179,20 @@ def register(app: Flask) -> None:
             _fail(exc)
         click.echo(f"user {user.email} ({user.role}) ready")
 
+    @app.cli.command("set-password")
+    @click.option("--email", required=True)
+    @click.option("--password", default=None,
+                  help="The new password; asked for (hidden, twice) when not given.")
+    @_clean_errors
+    def set_password_cmd(email: str, password: str | None) -> None:
+        """Set a dashboard user's password (their other sessions end)."""
+        from .services.accounts import passwords
+
+        if password is None:
+            password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
+        user = passwords.set_password(email, password, ACTOR)
+        click.echo(f"password of {user.email} ({user.role}) set")
+
     @app.cli.command("create-token")
     @click.option("--role", type=click.Choice(["admin", "security", "gate"]), required=True)
     @click.option("--gate", default=None, help="Bind a gate device to this gate (id or name).")

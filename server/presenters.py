@@ -38,18 +38,21 @@ from .services.people import attendees
 
 def zone_out(zone: Zone, occupancy: dict[int, int]) -> ZoneOut:
     return ZoneOut(id=zone.id, name=zone.name, slot=zone.slot, capacity=zone.capacity,
-                   allow_reentry=zone.allow_reentry, occupancy=occupancy.get(zone.id, 0))
+                   allow_reentry=zone.allow_reentry, occupancy=occupancy.get(zone.id, 0),
+                   active=zone.active)
 
 
 def gate_out(gate: Gate) -> GateOut:
     return GateOut(id=gate.id, name=gate.name, zone=gate.zone.name, zone_id=gate.zone_id,
-                   zone_slot=gate.zone.slot, direction=Direction(gate.direction))
+                   zone_slot=gate.zone.slot, direction=Direction(gate.direction),
+                   active=gate.active)
 
 
 def level_out(event: Event, level: AccessLevel) -> AccessLevelOut:
     return AccessLevelOut(id=level.id, name=level.name, colour=level.colour,
                           zones=[z.name for z in level.zones],
-                          days=setup.offsets_to_dates(event, level.day_offsets))
+                          days=setup.offsets_to_dates(event, level.day_offsets),
+                          active=level.active)
 
 
 def badge_out(event: Event, badge: Badge, with_code: bool = False) -> BadgeOut:

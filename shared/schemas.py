@@ -176,6 +176,7 @@ class ZoneOut(BaseModel):
     capacity: int | None
     allow_reentry: bool
     occupancy: int
+    active: bool = True
 
 
 class GateOut(BaseModel):
@@ -185,6 +186,7 @@ class GateOut(BaseModel):
     zone_id: int
     zone_slot: int
     direction: Direction
+    active: bool = True
 
 
 class AccessLevelOut(BaseModel):
@@ -193,6 +195,7 @@ class AccessLevelOut(BaseModel):
     colour: str
     zones: list[str]
     days: list[dt.date]
+    active: bool = True
 
 
 class ZoneIn(BaseModel):

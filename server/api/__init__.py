@@ -12,9 +12,11 @@ from ..extensions import db
 from . import (
     alerts,
     attendees,
+    audit,
     badges,
     dayend,
     devices,
+    events,
     exports,
     jobs,
     keys,
@@ -43,7 +45,7 @@ class BoundedInt(IntegerConverter):
 def register(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
     for module in (scans, sync, setup, attendees, badges, keys, alerts, occupancy, devices,
-                   jobs, exports, privacy, dayend, webhooks, reports):
+                   jobs, exports, privacy, dayend, webhooks, reports, events, audit):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(health)
 

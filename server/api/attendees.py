@@ -17,6 +17,7 @@ from shared.schemas import (
 from .. import presenters
 from ..access import ADMIN, STAFF
 from ..errors import AdmitError, NotFound
+from ..services.accounts import audit_log
 from ..services.entry import overrides, scanlog
 from ..services.event import setup
 from ..services.issuing import badges
@@ -33,6 +34,7 @@ bp = Blueprint("attendees", __name__)
 def search(who: Principal, query: SearchQuery) -> AttendeeList:
     event = setup.current_event()
     rows, total = attendees.search(event, query.q, query.limit, query.offset)
+    audit_log.searched(who.name, who.role, query.q, total)
     return AttendeeList(attendees=[presenters.attendee_out(event, a) for a in rows], total=total)
 
 
@@ -48,7 +50,9 @@ def create(who: Principal, body: AttendeeIn) -> AttendeeOut:
           summary="One attendee with badge and presence")
 def get_one(who: Principal, attendee_id: int) -> AttendeeOut:
     event = setup.current_event()
-    return presenters.attendee_out(event, attendees.get(event, attendee_id))
+    person = attendees.get(event, attendee_id)
+    audit_log.looked_up(who.name, who.role, person.id, "api")
+    return presenters.attendee_out(event, person)
 
 
 @endpoint(bp, "/attendees/<int:attendee_id>", "PATCH", roles=ADMIN, body=AttendeePatch,
@@ -97,6 +101,7 @@ def lookup(who: Principal, query: LookupQuery) -> LookupOut:
     if badge is None:
         raise NotFound("no badge matches this code or number", code="unknown_badge")
     attendee = attendees.get(event, badge.attendee_id)
+    audit_log.looked_up(who.name, who.role, attendee.id, "badge lookup")
     rows = scanlog.query(event, attendee=attendee.id, limit=200)
     return LookupOut(attendee=presenters.attendee_out(event, attendee),
                      scans=presenters.scan_log_entries(rows))

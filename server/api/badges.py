@@ -8,6 +8,7 @@ from shared.schemas import BadgeOut
 
 from .. import presenters
 from ..access import STAFF
+from ..errors import ValidationFailed
 from ..services.event import setup
 from ..services.issuing import badges
 from ..services.people import attendees
@@ -36,8 +37,12 @@ def get_badge(who: Principal, badge_id: int) -> BadgeOut:
 @endpoint(bp, "/badges/<int:badge_id>/revoke", "POST", roles=STAFF, body=RevokeIn,
           body_optional=True, response=BadgeOut, summary="Revoke a badge (lost, stolen, withdrawn)")
 def revoke(who: Principal, badge_id: int, body: RevokeIn) -> BadgeOut:
+    if not body.reason.strip():
+        raise ValidationFailed("say why the badge is revoked",
+                               details=[{"field": "reason", "message": "required"}])
     event = setup.current_event()
-    badge = badges.revoke(event, badges.get(event, badge_id), actor=who.name, reason=body.reason)
+    badge = badges.revoke(event, badges.get(event, badge_id), actor=who.name,
+                          reason=body.reason.strip())
     return presenters.badge_out(event, badge)
 
 

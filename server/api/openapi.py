@@ -54,6 +54,10 @@ def build(app: Flask) -> dict[str, Any]:
              "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID} if conv == "int" else {"type": "string"}}
             for conv, name in _CONVERTER.findall(rule)
         ]
+        if "anonymous" not in meta.roles:
+            params.append({"name": "event", "in": "query", "required": False,
+                           "description": "the event (default: the server's default event)",
+                           "schema": {"type": "integer", "minimum": 1, "maximum": 999999999}})
         if meta.query is not None:
             schema = meta.query.model_json_schema()
             for name, prop in schema.get("properties", {}).items():

@@ -53,7 +53,9 @@ def _parse_body(model: type[BaseModel], optional: bool) -> BaseModel:
 
 def _parse_query(model: type[BaseModel]) -> BaseModel:
     try:
-        return model.model_validate(request.args.to_dict())
+        args = request.args.to_dict()
+        args.pop("event", None)  # every route takes it; services.events reads it
+        return model.model_validate(args)
     except ValidationError as exc:
         raise ValidationFailed("bad query parameters", details=validation_details(exc)) from exc
 

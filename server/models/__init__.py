@@ -1,6 +1,6 @@
 """SQLAlchemy models; Alembic migrations under server/migrations follow them."""
 
-from .event import AccessLevel, Event, Gate, Zone, level_zones
+from .event import AccessLevel, Event, Gate, GateName, Zone, level_zones
 from .jobs import CacheVersion, JobRecord
 from .people import Attendee, Badge, Presence, utcnow
 from .scans import Alert, Scan
@@ -18,6 +18,7 @@ __all__ = [
     "CacheVersion",
     "Event",
     "Gate",
+    "GateName",
     "JobRecord",
     "Presence",
     "Scan",

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base, db
@@ -26,6 +38,10 @@ class Event(db.Model):  # type: ignore[name-defined,misc]
     checkout_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
     # Set when retention erased the event's personal data (it runs once).
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Languages the event speaks to attendees in (emails, badges); the first is its own.
+    languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
+    # The event old routes and clients act on; none marked = the first one made.
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     zones: Mapped[list[Zone]] = relationship(back_populates="event", order_by="Zone.slot")
 
@@ -51,6 +67,8 @@ class Zone(db.Model):  # type: ignore[name-defined,misc]
     slot: Mapped[int] = mapped_column(Integer)
     capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
     allow_reentry: Mapped[bool] = mapped_column(default=False)
+    # Scans and badges refer to it, so it is deactivated, never deleted.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     event: Mapped[Event] = relationship(back_populates="zones")
 
@@ -64,6 +82,8 @@ class AccessLevel(db.Model):  # type: ignore[name-defined,misc]
     colour: Mapped[str] = mapped_column(String(7), default="#1f4e79")
     # Day offsets from the event's first day (0-based), as in the token's day mask.
     day_offsets: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Scans and badges refer to it, so it is deactivated, never deleted.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     zones: Mapped[list[Zone]] = relationship(secondary=level_zones, order_by="Zone.slot")
 
@@ -76,5 +96,18 @@ class Gate(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(120))
     zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"))
     direction: Mapped[str] = mapped_column(String(3), default="in")
+    # Scans and badges refer to it, so it is deactivated, never deleted.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     zone: Mapped[Zone] = relationship(lazy="joined")
+
+
+class GateName(db.Model):  # type: ignore[name-defined,misc]
+    """A name a gate had before it was renamed: a gate laptop's queued scans carry the
+    name it was configured with, and must still upload after the rename."""
+
+    __tablename__ = "gate_names"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    gate_id: Mapped[int] = mapped_column(ForeignKey("gates.id"))
+    name: Mapped[str] = mapped_column(String(120))

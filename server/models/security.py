@@ -33,6 +33,9 @@ class ApiToken(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(10))
     gate_id: Mapped[int | None] = mapped_column(ForeignKey("gates.id"))
+    # A gate device belongs to one event (its gate's); users and other tokens are
+    # server-wide. None on a gate device = the default event (tokens made before events).
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -58,7 +58,7 @@
     }
     for (const d of data.denies) {
       const row = el("tr");
-      row.append(el("td", d.reason), el("td", String(d.count), "num"));
+      row.append(el("td", (text.reasons && text.reasons[d.reason]) || d.reason), el("td", String(d.count), "num"));
       body.append(row);
     }
   }

@@ -24,9 +24,9 @@ from . import i18n
 
 
 def register(app: Flask) -> None:
-    from . import admin, auth, data, jobs, ops, scan
+    from . import admin, auth, data, desk, events, jobs, ops, scan
 
-    for bp in (auth.bp, ops.bp, admin.bp, jobs.bp, data.bp):
+    for bp in (auth.bp, ops.bp, admin.bp, jobs.bp, data.bp, events.bp, desk.bp):
         # Blueprints are module-level; a second app in one process (tests, tools) must
         # not add their hooks again, which Flask refuses once they were registered.
         if not getattr(bp, "_admit_hooks", False):

@@ -162,13 +162,20 @@ def level_create() -> Response:
 @bp.get("/keys")
 @roles_required(ADMIN)
 def key_list() -> str:
-    return render_template("web/admin_keys.html", keys=keys.all_keys(setup.current_event()))
+    every = keys.all_keys(setup.current_event())
+    live = [k for k in every if k.retired_at is None]
+    # The newest unretired key signs (services.keys); the page says which one.
+    return render_template("web/admin_keys.html", keys=every,
+                           signing=max(live, key=lambda k: k.key_id) if live else None)
 
 
 @bp.post("/keys/rotate")
 @roles_required(ADMIN)
 def key_rotate() -> Response:
-    keys.rotate(setup.current_event(), actor=actor(),
-                retire_previous=request.form.get("retire_previous") == "on")
+    retire = request.form.get("retire_previous") == "on"
+    if retire and request.form.get("confirm_retire") != "yes":
+        flash(gettext("Retiring older keys needs your confirmation: nothing was changed."), "error")
+        return redirect(url_for("admin.key_list"))
+    keys.rotate(setup.current_event(), actor=actor(), retire_previous=retire)
     flash(gettext("Key rotated."), "info")
     return redirect(url_for("admin.key_list"))

@@ -167,7 +167,9 @@ ZH: dict[str, str] = {
     "Attendee": "参会者",
     "Check-ins": "检票",
 }
-CATALOGUES = {"zh": ZH}
+from .i18n_events import ZH_EVENTS  # noqa: E402  (the event pages' strings)
+
+CATALOGUES = {"zh": {**ZH, **ZH_EVENTS}}
 
 
 def current_language() -> str:

@@ -8,8 +8,10 @@ from werkzeug.wrappers import Response
 from shared.schemas import OverrideIn
 
 from .. import presenters
-from ..access import STAFF, actor, roles_required
+from ..access import STAFF, actor, roles_required, signed_in_user
 from ..errors import NotFound
+from ..models import User
+from ..services.accounts import audit_log
 from ..services.entry import alerts, presence, scanlog
 from ..services.event import setup, stats
 from ..services.issuing import badges
@@ -19,6 +21,12 @@ from .i18n import gettext
 
 bp = Blueprint("ops", __name__, url_prefix="/dashboard")
 HISTORY_LIMIT = 1000
+
+
+def current_user() -> User:
+    user = signed_in_user()
+    assert user is not None  # roles_required let the request in
+    return user
 
 
 @bp.get("/")
@@ -40,6 +48,9 @@ def overview_json() -> Response:
 def search() -> str:
     q = forms.parse(forms.ListQuery, {"q": request.args.get("q", "").strip()}).q
     found, total = attendees.search(setup.current_event(), q, limit=50) if q else ([], 0)
+    if q:
+        user = current_user()
+        audit_log.searched(user.email, user.role, q, total)
     return render_template("web/search.html", q=q, found=found, total=total)
 
 
@@ -51,15 +62,22 @@ def attendee(attendee_id: int) -> str:
     history = presenters.scan_log_entries(
         scanlog.query(event, attendee=attendee_id, limit=HISTORY_LIMIT))
     entrances = [g for g in setup.list_gates(event) if g.direction == "in"]
+    user = current_user()
+    audit_log.looked_up(user.email, user.role, person.id, "dashboard")
+    record = audit_log.query(audit_log.AuditFilter(attendee_id=person.id, limit=100))
     return render_template("web/attendee.html", a=presenters.attendee_out(event, person),
-                           history=history, entrances=entrances)
+                           history=history, entrances=entrances, record=record,
+                           levels=[lv for lv in setup.list_levels(event) if lv.active])
 
 
 @bp.post("/attendees/<int:attendee_id>/revoke")
 @roles_required(STAFF)
 def revoke(attendee_id: int) -> Response:
     event = setup.current_event()
-    reason = forms.parse(forms.NoteForm, request.form.to_dict()).reason
+    reason = forms.parse(forms.NoteForm, request.form.to_dict()).reason.strip()
+    if not reason or request.form.get("confirm") != "yes":
+        flash(gettext("Give a reason and confirm to revoke the badge."), "error")
+        return redirect(url_for("ops.attendee", attendee_id=attendee_id))
     person = attendees.get(event, attendee_id)
     if person.badge is None:
         raise NotFound("this attendee has no badge")

@@ -93,7 +93,8 @@ def test_offline_batch_conflicts(app_server: AppServer) -> None:
     badge = new_badge(app_server)
     revoked = new_badge(app_server)
     at = lambda s: (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=s)).isoformat()  # noqa: E731
-    app_server.session("admin").post(f"{app_server.url}/api/v1/badges/{revoked.badge_id}/revoke")
+    app_server.session("admin").post(f"{app_server.url}/api/v1/badges/{revoked.badge_id}/revoke",
+                                   json={"reason": "withdrawn"})
     scans = [
         {"scan_id": str(uuid.uuid4()), "code": badge.code, "gate": "Made in China Showcase Entrance",
          "scanned_at": at(30), "offline_verdict": "admit", "offline_reason": "ok"}
@@ -146,7 +147,8 @@ def test_typed_badge_number_stands_for_the_current_badge(app_server: AppServer) 
     assert typed["attendee"]["id"] == badge.attendee_id
     wrong_check_digit = badge.number[:-1] + str((int(badge.number[-1]) + 1) % 10)
     assert scan(app_server, wrong_check_digit, "Regional Manufacturing Entrance")["reason"] == "not_a_badge"
-    app_server.session("admin").post(f"{app_server.url}/api/v1/badges/{badge.badge_id}/revoke")
+    app_server.session("admin").post(f"{app_server.url}/api/v1/badges/{badge.badge_id}/revoke",
+                                   json={"reason": "withdrawn"})
     assert scan(app_server, badge.number, "Regional Manufacturing Exit")["reason"] == "ok"
     assert scan(app_server, badge.number, "Regional Manufacturing Entrance")["reason"] == "revoked"
 

@@ -13,11 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.live import LiveServer
 
 MAX_EXAMPLES = os.environ.get("ADMIT_FUZZ_EXAMPLES", "30")
 
 
+@pytest.mark.timeout(900)  # more routes (events, setup edits) take longer than the default
 def test_no_server_errors(db_kind: str, tmp_path: Path) -> None:
     server = LiveServer(db_kind, attendees=20).start()
     try:

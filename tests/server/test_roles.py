@@ -47,7 +47,7 @@ MATRIX: dict[tuple[str, str], tuple[int, frozenset[str]]] = {
     ("GET", "/api/v1/lookup"): (422, frozenset({A, S})),
     ("POST", "/api/v1/attendees/{attendee_id}/override"): (400, frozenset({A, S})),
     ("GET", "/api/v1/badges/{badge_id}"): (404, frozenset({A, S})),
-    ("POST", "/api/v1/badges/{badge_id}/revoke"): (404, frozenset({A, S})),
+    ("POST", "/api/v1/badges/{badge_id}/revoke"): (422, frozenset({A, S})),  # no reason
     ("GET", "/api/v1/badges/{badge_id}/qr.png"): (404, frozenset({A, S})),
     ("GET", "/api/v1/badges/{badge_id}/qr.svg"): (404, frozenset({A, S})),
     ("POST", "/api/v1/attendees/{attendee_id}/send-badge"): (404, frozenset({A, S})),
@@ -73,12 +73,20 @@ MATRIX: dict[tuple[str, str], tuple[int, frozenset[str]]] = {
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): (404, frozenset({A})),
     ("GET", "/api/v1/reports/event.pdf"): (200, frozenset({A, S})),
     ("GET", "/api/v1/reports/jobs/{job_id}"): (404, frozenset({A, S})),
+    ("GET", "/api/v1/events"): (200, frozenset({A, S})),
+    ("POST", "/api/v1/events"): (400, frozenset({A})),
+    ("GET", "/api/v1/events/{event_id}"): (404, frozenset({A, S})),
+    ("PATCH", "/api/v1/events/{event_id}"): (400, frozenset({A})),
+    ("PATCH", "/api/v1/zones/{zone_id}"): (400, frozenset({A})),
+    ("PATCH", "/api/v1/gates/{gate_id}"): (400, frozenset({A})),
+    ("PATCH", "/api/v1/access-levels/{level_id}"): (400, frozenset({A})),
+    ("GET", "/api/v1/audit"): (200, frozenset({A})),
 }
 
 
 def _url(server: AppServer, path: str) -> str:
     for name in ("attendee_id", "badge_id", "alert_id", "zone_id", "device_id", "scan_id",
-                 "webhook_id", "job_id"):
+                 "webhook_id", "job_id", "event_id", "gate_id", "level_id"):
         path = path.replace("{" + name + "}", str(MISSING))
     path = path.replace("{fmt}", "csv")
     return server.url + path

@@ -85,7 +85,8 @@ def test_feed_pages_and_revocations(app_server: AppServer) -> None:
         total, cursor, pages = total + len(out["badges"]), out["cursor"], pages + 1
     assert pages > 3
     badge = new_badge(app_server)
-    app_server.session("admin").post(f"{app_server.url}/api/v1/badges/{badge.badge_id}/revoke")
+    app_server.session("admin").post(f"{app_server.url}/api/v1/badges/{badge.badge_id}/revoke",
+                                     json={"reason": "lost"})
     delta = gate.get(f"{app_server.url}/api/v1/sync", params={"cursor": cursor}).json()
     records = {b["badge_id"]: b for b in delta["badges"]}
     assert records[badge.badge_id]["revoked"] is True

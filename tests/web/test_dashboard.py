@@ -52,7 +52,12 @@ def test_revoke_in_the_ui_denies_the_next_scan(security_page: Page, web: Web) ->
     security_page.goto(f"{web.url}/dashboard/attendees/{badge.attendee_id}")
     security_page.get_by_label("Reason for revoking").fill("reported lost")
     security_page.get_by_role("button", name="Revoke badge").click()
+    # Unconfirmed, the browser refuses the form: the badge stays active.
+    expect(security_page.locator("#badge-status")).to_contain_text("active")
+    security_page.locator("#revoke-confirm").check()
+    security_page.get_by_role("button", name="Revoke badge").click()
     expect(security_page.locator("#badge-status")).to_contain_text("revoked")
+    expect(security_page.locator("#record")).to_contain_text("reported lost")
     result = scan(web.server, badge.code, ENTRANCE)
     assert (result["verdict"], result["reason"]) == ("deny", "revoked")
 
@@ -86,7 +91,9 @@ def test_offline_double_admit_raises_an_alert_security_acknowledges(
     assert response.ok, response.text
     security_page.get_by_role("link", name="Alerts").click()
     alert = security_page.locator("article.alert", has_text="Ayşe Yılmaz")
-    expect(alert).to_contain_text("double_admit")
+    # In plain words, naming both gates and both devices (here the same laptop twice).
+    expect(alert).to_contain_text("Admitted twice while offline")
+    expect(alert).to_contain_text(f"at {HALL_ENTRANCE} (test gate) and at {HALL_ENTRANCE} (test gate)")
     security_page.screenshot(path=str(artifact("web-alert.png")), full_page=True)
     alert.get_by_label("Note").fill("checked with gate staff")
     alert.get_by_role("button", name="Acknowledge").click()

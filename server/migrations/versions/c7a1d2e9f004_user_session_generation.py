@@ -1,7 +1,7 @@
 """users.session_generation: sign-out and password changes end sessions server-side
 
 Revision ID: c7a1d2e9f004
-Revises: d4e8b0c2a7f3
+Revises: c7a1e5d0f210
 Create Date: 2026-11-30 18:30:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c7a1d2e9f004'
-down_revision = 'd4e8b0c2a7f3'
+down_revision = 'c7a1e5d0f210'
 branch_labels = None
 depends_on = None
 

@@ -34,7 +34,9 @@ def create(event: Event, name: str, role: str, gate_ref: str | None, *,
     if gate_id is not None and role != "gate":
         raise ValidationFailed("only gate devices are bound to a gate")
     token = f"adm_{role[0]}_{secrets.token_urlsafe(32)}"
-    record = ApiToken(name=name, role=role, gate_id=gate_id, token_hash=_hash(token))
+    # A gate device belongs to the event it was made in; other tokens are server-wide.
+    record = ApiToken(name=name, role=role, gate_id=gate_id, token_hash=_hash(token),
+                      event_id=event.id if role == "gate" else None)
     db.session.add(record)
     db.session.flush()
     audit.record(actor, "token.create", f"token:{record.id}", role=role, name=name)

@@ -12,7 +12,7 @@ from ...errors import ValidationFailed
 from ...extensions import db
 from ...models import User
 from ..db import transactional
-from . import audit, passwords
+from . import audit, password_rule
 from .login import end_sessions
 
 
@@ -27,7 +27,7 @@ def validate(email: str, password: str, role: str) -> UserIn:
         raise ValidationFailed(
             "; ".join(f"{d['field']}: {d['message']}" for d in details), details=details
         ) from exc
-    passwords.check(item.password, item.email)
+    password_rule.check(item.password, item.email)
     return item
 
 

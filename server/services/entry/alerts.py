@@ -43,6 +43,10 @@ def raise_for(event: Event, scan: Scan, attendee: Holder | Attendee | None) -> A
         badge_id=scan.badge_id,
         message=f"{who}: {_MESSAGES.get(kind, kind)} (server: {scan.server_reason})",
     )
+    if kind == "double_admit" and scan.attendee_id is not None:
+        from .alert_words import double_admit
+
+        alert.message = f"{who}: admitted twice while offline, {double_admit(scan)}"[:500]
     db.session.add(alert)
     return alert
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ...extensions import db
 from ...models import AccessLevel, CacheVersion, Event, Gate, Zone
-from ..event import setup
+from ..event import events, setup
 
 SETUP = "setup"
 _SETUP_MODELS = (Event, Zone, Gate, AccessLevel)
@@ -35,7 +35,8 @@ class _Snapshot:
 
 
 _lock = threading.Lock()
-_snapshot: _Snapshot | None = None
+# One snapshot per event selector (a device's event, ``?event=``, or None = default).
+_snapshots: dict[int | None, _Snapshot] = {}
 
 
 def _detach(*objects: object) -> None:
@@ -52,16 +53,17 @@ def setup_version() -> int:
 
 
 def event_and_gate(gate_ref: str) -> tuple[Event, Gate]:
-    global _snapshot
+    key = events.selector()
     version = setup_version()
     with _lock:
-        snap = _snapshot if _snapshot is not None and _snapshot.version == version else None
+        snap = _snapshots.get(key)
+        snap = snap if snap is not None and snap.version == version else None
     if snap is None:
         event = setup.current_event()
         _detach(event)
         snap = _Snapshot(version, event)
         with _lock:
-            _snapshot = snap
+            _snapshots[key] = snap
     gate = snap.gates.get(gate_ref)
     if gate is None:
         gate = setup.resolve_gate(snap.event, gate_ref)
@@ -72,9 +74,8 @@ def event_and_gate(gate_ref: str) -> tuple[Event, Gate]:
 
 
 def clear() -> None:
-    global _snapshot
     with _lock:
-        _snapshot = None
+        _snapshots.clear()
 
 
 @sa_event.listens_for(Session, "before_flush")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from shared import Direction
 
 from ...extensions import db
-from ...models import Attendee, Event, utcnow
+from ...models import Attendee, Event, User, utcnow
 from ..accounts import devices, users
 from ..db import transactional
 from ..issuing import badges
@@ -108,26 +108,42 @@ def _make_attendees(event: Event, count: int) -> None:
     db.session.flush()
 
 
+DEMO_USERS = (("admin@admit.local", "admin"), ("security@admit.local", "security"))
+RESET_HINT = ("reset a password: flask --app server set-password --email E [--password P]; "
+              "a new gate token: flask --app server create-token --role gate")
+
+
+def _missing_users() -> list[tuple[str, str]]:
+    known = set(db.session.scalars(select(User.email).where(
+        User.email.in_([email for email, _ in DEMO_USERS]))))
+    return [(email, role) for email, role in DEMO_USERS if email not in known]
+
+
 def seed(count: int) -> list[str]:
+    """Create the demo once. Later runs keep data, logins and devices (a restart must not
+    log everyone out or pile up devices) and say how to reset a password instead."""
     lines: list[str] = []
-    event = db.session.scalars(select(Event).limit(1)).first()
+    event = db.session.scalars(select(Event).order_by(Event.id).limit(1)).first()
     if event is None:
         event = _build(count)
         issued = badges.issue_all(event, actor=ACTOR, reissue=False)
         lines.append(f"demo event created: {event.name}, {event.start_date} to {event.end_date}, "
                      f"{issued} attendees with badges")
+        first_run = True
     else:
-        lines.append(f"demo event present: {event.name} ({event.start_date} to {event.end_date})")
-    password = secrets.token_urlsafe(9)
-    users.upsert("admin@admit.local", password, "admin", actor=ACTOR)
-    lines.append(f"dashboard login: admin@admit.local / {password}")
-    security_password = secrets.token_urlsafe(9)
-    users.upsert("security@admit.local", security_password, "security", actor=ACTOR)
-    lines.append(f"security login: security@admit.local / {security_password}")
-    gate = setup.list_gates(event)[0]
-    _, token = devices.create(event, f"demo gate laptop {utcnow():%H%M%S}", "gate", None,
-                              actor=ACTOR)
-    lines.append(f"gate device token (any gate, e.g. {gate.name!r}): {token}")
+        lines.append(f"the demo exists: {event.name} ({event.start_date} to {event.end_date}); "
+                     "data, logins and devices are kept")
+        first_run = False
+    for email, role in _missing_users():
+        password = secrets.token_urlsafe(9)
+        users.upsert(email, password, role, actor=ACTOR)
+        lines.append(f"{role} login: {email} / {password}")
+    if first_run:
+        gate = setup.list_gates(event)[0]
+        _, token = devices.create(event, "demo gate laptop", "gate", None, actor=ACTOR)
+        lines.append(f"gate device token (any gate, e.g. {gate.name!r}): {token}")
+    else:
+        lines.append(RESET_HINT)
     return lines
 
 

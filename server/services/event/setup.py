@@ -20,14 +20,14 @@ from ..people.text import whole_number
 
 
 def current_event() -> Event:
-    """The event this server runs (one per deployment for now); once per request."""
+    """The event this request acts on (see services.events); once per request."""
+    from . import events
+
     if has_app_context() and "admit_event" in g:
         return g.admit_event  # type: ignore[no-any-return]
-    found = db.session.scalars(select(Event).order_by(Event.id).limit(1)).first()
-    if found is not None and has_app_context():
+    found = events.for_request()
+    if has_app_context():
         g.admit_event = found
-    if found is None:
-        raise NotFound("no event is set up yet: run `flask --app server seed-demo` or create one")
     return found
 
 
@@ -73,6 +73,10 @@ def resolve_gate(event: Event, ref: str) -> Gate:
         gate = db.session.scalars(query.where(Gate.id == gate_id)).first()
     if gate is None:
         gate = db.session.scalars(query.where(Gate.name == ref)).first()
+    if gate is None:
+        from .setup_edit import resolve_renamed_gate
+
+        gate = resolve_renamed_gate(event, ref)
     if gate is None:
         raise NotFound(f"no gate {ref!r}", code="unknown_gate")
     return gate

@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ...extensions import db
 from ...models import ApiToken, Event, Gate, Scan, utcnow
-from . import setup
+from . import attendance, setup
 
 ONLINE_WITHIN_S = 120
 ARRIVAL_BUCKET_S = 300
@@ -141,4 +141,5 @@ def overview(event: Event, now: dt.datetime | None = None) -> dict[str, Any]:
         "scans_per_minute": scans_per_minute(event, now),
         "denies": denies_by_reason(event, now),
         "gates": gate_states(now),
+        "attendance": attendance.by_level_and_day(event),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, false, or_, select
 
 from shared import MAX_ID, BadBadgeNumber, parse_badge_number
 from shared.schemas import AttendeeIn, AttendeePatch
@@ -17,7 +17,7 @@ from ..accounts import audit
 from ..db import transactional
 from ..event import setup
 from ..issuing import badges
-from .text import fold, search_text
+from .text import pinyin, search_text, words
 
 
 def get(event: Event, attendee_id: int) -> Attendee:
@@ -110,6 +110,13 @@ def delete(event: Event, attendee: Attendee, *, actor: str) -> None:
     audit.record(actor, "attendee.delete", f"attendee:{attendee.id}")
 
 
+SEARCH_COUNT_CAP = 1000  # a search reports at most this many matches, then "1000+" (1001)
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search(event: Event, q: str, limit: int = 50, offset: int = 0) -> tuple[list[Attendee], int]:
     """Name, organization or email in any script, accents and case ignored; a badge
     number or code finds its holder."""
@@ -124,12 +131,28 @@ def search(event: Event, q: str, limit: int = 50, offset: int = 0) -> tuple[list
         found = badges.by_code_or_number(event, q) if len(q) > 40 else None
         if found is not None:
             conditions.append(Attendee.id == found.attendee_id)
-        needle = fold(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(Attendee.search_text.like(f"%{needle}%", escape="\\"))
-        base = base.where(or_(*conditions))
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    rows = db.session.scalars(base.order_by(Attendee.name, Attendee.id).limit(limit).offset(offset))
-    return list(rows.unique()), total
+        # Every word somewhere, in any order (see services.text); a trigram index
+        # answers these substring matches on PostgreSQL.
+        likes = []
+        for word in words(q):
+            likes.append(Attendee.search_text.like(f"%{_escape_like(word)}%", escape="\\"))
+            spoken = pinyin(word)
+            if spoken:
+                # One or two Chinese characters make no trigram; their pinyin does, so
+                # the index narrows first and the characters themselves filter.
+                likes.append(Attendee.search_text.like(f"%{_escape_like(spoken)}%", escape="\\"))
+        if likes:
+            conditions.append(and_(*likes))
+        base = base.where(or_(*conditions) if conditions else false())
+    # At most SEARCH_COUNT_CAP + 1 matches are read, in no order (the trigram index
+    # answers that without touching every match), then sorted by name here: a word in
+    # every tenth record ("siemens") would otherwise read and sort all those rows on
+    # every keystroke. Past the cap staff narrow down; the total says 1001 ("1000+").
+    matches = db.session.execute(
+        base.with_only_columns(Attendee.id, Attendee.name).limit(SEARCH_COUNT_CAP + 1)).all()
+    page = [i for _, i in sorted((name, i) for i, name in matches)][offset:offset + limit]
+    by_id = {a.id: a for a in db.session.scalars(select(Attendee).where(Attendee.id.in_(page)))}
+    return [by_id[i] for i in page], len(matches)
 
 
 def days_of(event: Event, attendee: Attendee) -> list[dt.date]:
