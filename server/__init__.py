@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from . import ratelimit, security
 from .config import Config
 from .errors import AdmitError, envelope
 from .extensions import db, migrate
@@ -22,16 +24,25 @@ MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    # Everything this process creates (database, secrets, outbox mail, PDFs) is its own.
+    os.umask(0o077)
     app = Flask(__name__, instance_path=None)
     config = Config(**(overrides or {}))
     app.config.from_object(config)
     app.instance_path = config.INSTANCE_PATH
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _private_sqlite_files(config.SQLALCHEMY_DATABASE_URI)
+    if not config.SQLALCHEMY_DATABASE_URI.startswith("sqlite") and not config.SECRETS_FROM_ENV:
+        log.warning("DATABASE_URL is shared but SECRET_KEY and KEY_ENCRYPTION_KEY are not both "
+                    "set: other instances on this database cannot read this one's sessions "
+                    "or signing keys (see README, 'Secrets')")
 
     from .services.db import configure_engine, prepare_engine_options
 
     prepare_engine_options(app)
     db.init_app(app)
+    security.init_app(app)
+    ratelimit.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
 
     configure_engine(app)
@@ -55,6 +66,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if web is not None and hasattr(web, "register"):
         web.register(app)
     return app
+
+
+def _private_sqlite_files(url: str) -> None:
+    """The SQLite file (and its WAL, which SQLite creates with the file's mode) is 0600,
+    also when an older version created it 0644."""
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for each in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if each.exists() and each.stat().st_mode & 0o077:
+            each.chmod(0o600)
 
 
 def _register_errors(app: Flask) -> None:

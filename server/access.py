@@ -1,5 +1,5 @@
 """Who may do what, for the JSON API and the dashboard alike: the roles, the session rule
-(a password change ends every older session) and CSRF protection for cookie sessions.
+(signing out and a password change end every older session) and CSRF protection for cookie sessions.
 
 Bearer-token clients (gates, scripts) carry no cookie, so the CSRF check never applies
 to them; the API's token check itself is in ``api.auth``.
@@ -35,12 +35,11 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def signed_in_user() -> User | None:
-    """The session's user, unless their password changed since they signed in."""
+    """The session's user, unless the session was ended since (sign-out, a password
+    change): the cookie carries a session generation the server must still hold."""
     if "web_user" in g:
         return g.web_user  # type: ignore[no-any-return]
-    user = login.get_user(session["user_id"]) if session.get("user_id") else None
-    if user is not None and session.get("auth_version") != login.auth_version(user):
-        user = None
+    user = login.session_user(session.get("user_id"), session.get("session_gen"))
     g.web_user = user
     return user
 

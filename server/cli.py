@@ -34,6 +34,7 @@ def _fail(exc: AdmitError) -> None:
 def init_db() -> None:
     upgrade(directory=str(Path(__file__).resolve().parent / "migrations"))
     sync.ensure_state()
+    keys.encrypt_raw_keys()  # keys an older version stored raw
 
 
 def _clean_errors(fn: Callable[..., None]) -> Callable[..., None]:

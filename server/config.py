@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from cryptography.fernet import Fernet
 
 INSTANCE = Path(os.environ.get("ADMIT_INSTANCE", Path(__file__).resolve().parent.parent / "instance"))
 
 
-def _persistent_secret(name: str) -> str:
-    """A random secret kept under instance/, so every worker and restart shares it."""
-    path = INSTANCE / name
+def _persistent_secret(instance: Path, name: str, make: Callable[[], str]) -> str:
+    """A random secret kept under instance/ (mode 0600), so every worker and restart of
+    this host shares it. Several hosts sharing one database set it in the environment."""
+    path = instance / name
     if not path.exists():
-        INSTANCE.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(secrets.token_urlsafe(48))
-        os.replace(tmp, path) if not path.exists() else tmp.unlink()
+        instance.mkdir(parents=True, exist_ok=True)
+        tmp = instance / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(make())
+        try:
+            os.link(tmp, path)  # atomic and never overwrites: two workers agree on one
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # files from older versions were created 0644
     return path.read_text().strip()
 
 
@@ -36,9 +49,18 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _normalise_db_url(
             env.get("DATABASE_URL") or f"sqlite:///{Path(self.INSTANCE_PATH) / 'admit.db'}"
         )
-        self.SECRET_KEY = env.get("SECRET_KEY") or _persistent_secret("secret_key")
-        # Fernet key for private signing keys at rest; without it they are stored raw.
-        self.KEY_ENCRYPTION_KEY = env.get("KEY_ENCRYPTION_KEY") or None
+        instance = Path(self.INSTANCE_PATH)
+        self.SECRET_KEY = env.get("SECRET_KEY") or _persistent_secret(
+            instance, "secret_key", lambda: secrets.token_urlsafe(48))
+        # Fernet key for private signing keys at rest: from the environment, else one
+        # generated once and kept in instance/key_encryption_key (0600).
+        self.KEY_ENCRYPTION_KEY = env.get("KEY_ENCRYPTION_KEY") or _persistent_secret(
+            instance, "key_encryption_key", lambda: Fernet.generate_key().decode())
+        self.SECRETS_FROM_ENV = bool(env.get("SECRET_KEY")) and bool(env.get("KEY_ENCRYPTION_KEY"))
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        # How many reverse proxies stand in front (their X-Forwarded-* headers are trusted).
+        self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0"))
+        self.LOGIN_RATE_LIMIT = env.get("LOGIN_RATE_LIMIT", "20 per minute")
         self.SMTP_HOST = env.get("SMTP_HOST") or None
         self.SMTP_PORT = int(env.get("SMTP_PORT", "25"))
         self.SMTP_USER = env.get("SMTP_USER") or None

@@ -33,3 +33,8 @@ def child_exit(server: object, worker: object) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+# X-Forwarded-* headers are believed only through PROXY_COUNT (werkzeug's ProxyFix in the
+# app, see server/security.py), not by gunicorn for any client on 127.0.0.1.
+forwarded_allow_ips = ""
+# Whatever the server writes (SQLite database, instance secrets, outbox) is private.
+umask = 0o077

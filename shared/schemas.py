@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    model_validator,
+)
 
-from .controls import NoControls
+from .controls import NoControls, refuse_controls
 from .policy import Direction
 from .reasons import Reason, Verdict
 
@@ -20,6 +29,32 @@ _STRICT = ConfigDict(extra="forbid")
 
 # How a gate decided a scan it uploads later (an online scan has no mode in its body).
 ScanMode = Literal["offline", "lan", "degraded"]
+
+
+# The one validator for text from outside (shared/controls.py): API bodies, query
+# parameters, dashboard forms and CSV cells all go through it.
+CleanStr = NoControls
+refuse_control_characters = refuse_controls
+
+# Special-use names a staff address may carry (the demo's admin@admit.local); the email
+# validator refuses them, so their syntax is checked as if they were ``.example``.
+_SPECIAL_USE_TLDS = frozenset({"local", "test", "example", "invalid", "localhost"})
+
+
+def staff_email(value: str) -> str:
+    """A syntactically valid address, lowercased; no deliverability check (offline)."""
+    value = refuse_control_characters(value.strip()).lower()
+    local, _, domain = value.rpartition("@")
+    tld = domain.rsplit(".", 1)[-1]
+    checked = f"{local}@{domain[: -len(tld)]}example" if "." in domain and tld in _SPECIAL_USE_TLDS else value
+    try:
+        validate_email(checked, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
+StaffEmail = Annotated[str, AfterValidator(staff_email)]
 
 
 class ErrorBody(BaseModel):
@@ -42,8 +77,8 @@ class ScanIn(BaseModel):
 
     model_config = _STRICT
     scan_id: uuid.UUID
-    code: NoControls = Field(max_length=4096)
-    gate: NoControls = Field(min_length=1, max_length=100, description="gate id or name")
+    code: CleanStr = Field(max_length=4096)
+    gate: CleanStr = Field(min_length=1, max_length=100, description="gate id or name")
     direction: Direction | None = None
     scanned_at: AwareDatetime | None = Field(default=None, description="with a UTC offset")
     offline_verdict: Verdict | None = None
@@ -176,23 +211,23 @@ class AccessLevelOut(BaseModel):
 
 class ZoneIn(BaseModel):
     model_config = _STRICT
-    name: str = Field(min_length=1, max_length=120)
+    name: CleanStr = Field(min_length=1, max_length=120)
     capacity: int | None = Field(default=None, ge=0, le=10_000_000)
     allow_reentry: bool = False
 
 
 class AccessLevelIn(BaseModel):
     model_config = _STRICT
-    name: str = Field(min_length=1, max_length=120)
-    colour: str = Field(default="#1f4e79", pattern=r"^#[0-9a-fA-F]{6}$")
-    zones: list[str] = Field(max_length=32)
+    name: CleanStr = Field(min_length=1, max_length=120)
+    colour: CleanStr = Field(default="#1f4e79", pattern=r"^#[0-9a-fA-F]{6}$")
+    zones: list[CleanStr] = Field(max_length=32)
     days: list[dt.date] = Field(max_length=16)
 
 
 class GateIn(BaseModel):
     model_config = _STRICT
-    name: NoControls = Field(min_length=1, max_length=120)
-    zone: NoControls = Field(min_length=1, max_length=120)
+    name: CleanStr = Field(min_length=1, max_length=120)
+    zone: CleanStr = Field(min_length=1, max_length=120)
     direction: Direction = Direction.IN
 
 
@@ -201,24 +236,24 @@ class GateIn(BaseModel):
 
 class AttendeeIn(BaseModel):
     model_config = _STRICT
-    name: str = Field(min_length=1, max_length=200)
+    name: CleanStr = Field(min_length=1, max_length=200)
     email: EmailStr
-    organization: str = Field(default="", max_length=200)
-    country: str = Field(default="", max_length=2)
-    language: str = Field(default="en", max_length=8)
-    access_level: str = Field(min_length=1, max_length=120)
+    organization: CleanStr = Field(default="", max_length=200)
+    country: CleanStr = Field(default="", max_length=2)
+    language: CleanStr = Field(default="en", max_length=8)
+    access_level: CleanStr = Field(min_length=1, max_length=120)
     days: list[dt.date] | None = Field(default=None, max_length=16)
-    external_id: str | None = Field(default=None, max_length=120)
+    external_id: CleanStr | None = Field(default=None, max_length=120)
 
 
 class AttendeePatch(BaseModel):
     model_config = _STRICT
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: CleanStr | None = Field(default=None, min_length=1, max_length=200)
     email: EmailStr | None = None
-    organization: str | None = Field(default=None, max_length=200)
-    country: str | None = Field(default=None, max_length=2)
-    language: str | None = Field(default=None, max_length=8)
-    access_level: str | None = Field(default=None, min_length=1, max_length=120)
+    organization: CleanStr | None = Field(default=None, max_length=200)
+    country: CleanStr | None = Field(default=None, max_length=2)
+    language: CleanStr | None = Field(default=None, max_length=8)
+    access_level: CleanStr | None = Field(default=None, min_length=1, max_length=120)
     days: list[dt.date] | None = Field(default=None, max_length=16)
 
 
@@ -265,9 +300,18 @@ class OverrideIn(BaseModel):
 
     model_config = _STRICT
     action: Literal["force_admit", "reset_presence"]
-    reason: str = Field(min_length=3, max_length=500)
-    gate: str | None = Field(default=None, max_length=120, description="for force_admit")
-    zone: str | None = Field(default=None, max_length=120, description="reset_presence: one zone, else all")
+    reason: CleanStr = Field(min_length=3, max_length=500)
+    gate: CleanStr | None = Field(default=None, max_length=120, description="for force_admit")
+    zone: CleanStr | None = Field(default=None, max_length=120, description="reset_presence: one zone, else all")
+
+
+class UserIn(BaseModel):
+    """A dashboard user (the password's length here; the common-password list on the server)."""
+
+    model_config = _STRICT
+    email: StaffEmail = Field(max_length=320)
+    password: str = Field(min_length=12, max_length=200)
+    role: Literal["admin", "security"]
 
 
 class ImportRowError(BaseModel):
@@ -292,9 +336,9 @@ class LookupOut(BaseModel):
 
 class DeviceIn(BaseModel):
     model_config = _STRICT
-    name: str = Field(min_length=1, max_length=120)
+    name: CleanStr = Field(min_length=1, max_length=120)
     role: Literal["admin", "security", "gate"] = "gate"
-    gate: str | None = Field(default=None, max_length=120)
+    gate: CleanStr | None = Field(default=None, max_length=120)
 
 
 class DeviceOut(BaseModel):
@@ -317,7 +361,7 @@ class HeartbeatIn(BaseModel):
     last_sync_at: dt.datetime | None = None
     clock: dt.datetime
     mode: Literal["online", "offline", "lan"] = "online"
-    gate: NoControls | None = Field(default=None, max_length=120)
+    gate: CleanStr | None = Field(default=None, max_length=120)
     lan_public_key: str | None = Field(
         default=None, min_length=44, max_length=44,
         description="this device's raw Ed25519 LAN key, base64 (made at enrolment)")

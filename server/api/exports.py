@@ -7,6 +7,8 @@ import datetime as dt
 from flask import Blueprint, Response, stream_with_context
 from pydantic import BaseModel, Field
 
+from shared.schemas import CleanStr
+
 from ..access import ADMIN, STAFF
 from ..errors import NotFound
 from ..models import Event
@@ -22,9 +24,9 @@ FORMATS = {"csv": "text/csv; charset=utf-8",
 
 class ExportQuery(BaseModel):
     day: dt.date | None = Field(default=None, description="event day, YYYY-MM-DD")
-    zone: str | None = Field(default=None, max_length=120, description="zone name or id")
-    gate: str | None = Field(default=None, max_length=120, description="gate name or id")
-    level: str | None = Field(default=None, max_length=120, description="access level name or id")
+    zone: CleanStr | None = Field(default=None, max_length=120, description="zone name or id")
+    gate: CleanStr | None = Field(default=None, max_length=120, description="gate name or id")
+    level: CleanStr | None = Field(default=None, max_length=120, description="access level name or id")
 
 
 def export_response(event: Event, kind: str, fmt: str, query: ExportQuery) -> Response:

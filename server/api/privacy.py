@@ -7,6 +7,8 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from pydantic import BaseModel, Field
 
+from shared.schemas import CleanStr
+
 from ..access import ADMIN
 from ..services.data import erasure
 from ..services.event import policies, setup
@@ -17,7 +19,7 @@ bp = Blueprint("privacy", __name__)
 
 
 class EraseIn(BaseModel):
-    reason: str = Field(min_length=3, max_length=500, description="why (request, retention...)")
+    reason: CleanStr = Field(min_length=3, max_length=500, description="why (request, retention...)")
 
 
 class Erased(BaseModel):

@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared import MAX_ID, Direction
-from shared.controls import NoControls
 from shared.schemas import (
     SYNC_FORMATS,
     AccessLevelOut,
+    CleanStr,
     DeviceOut,
     GateOut,
     PresenceOut,
@@ -25,7 +25,7 @@ from ..services.event import sync
 
 
 class SearchQuery(BaseModel):
-    q: str = Field(default="", max_length=200)
+    q: CleanStr = Field(default="", max_length=200)
     limit: int = Field(default=50, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=10_000_000)
 
@@ -34,7 +34,7 @@ class LookupIn(BaseModel):
     """A POST body, not a query string: full badge codes stay out of URLs and access logs."""
 
     model_config = ConfigDict(extra="forbid")
-    code: NoControls = Field(min_length=1, max_length=4096,
+    code: CleanStr = Field(min_length=1, max_length=4096,
                              description="a scanned code or badge number")
 
 
@@ -46,7 +46,7 @@ class Deleted(BaseModel):
 
 
 class RevokeIn(BaseModel):
-    reason: str = Field(default="", max_length=300, description="why (required: 422 without)")
+    reason: CleanStr = Field(default="", max_length=300, description="why (required: 422 without)")
 
 
 class DeliveryOut(BaseModel):
@@ -93,7 +93,7 @@ class AlertQuery(BaseModel):
 
 
 class AckIn(BaseModel):
-    note: str = Field(default="", max_length=300)
+    note: CleanStr = Field(default="", max_length=300)
 
 
 class InsideEntry(BaseModel):
@@ -125,7 +125,7 @@ class LevelList(BaseModel):
 
 
 class SyncQuery(BaseModel):
-    cursor: str | None = Field(default=None, max_length=60)
+    cursor: CleanStr | None = Field(default=None, max_length=60)
     limit: int = Field(default=sync.DEFAULT_PAGE, ge=1, le=sync.MAX_PAGE)
     gate: str | None = Field(default=None, max_length=120,
                              description="a LAN gate's own gate: its zone's presence comes along")
@@ -140,9 +140,9 @@ class DeviceList(BaseModel):
 class ScanLogQuery(BaseModel):
     badge: int | None = Field(default=None, ge=0, le=MAX_ID)
     attendee: int | None = Field(default=None, ge=0, le=MAX_ID)
-    gate: str | None = Field(default=None, max_length=120)
+    gate: CleanStr | None = Field(default=None, max_length=120)
     limit: int = Field(default=100, ge=1, le=1000)
-    after: str | None = Field(default=None, max_length=80,
+    after: CleanStr | None = Field(default=None, max_length=80,
                               description="next_cursor of the previous page")
 
 

@@ -61,6 +61,9 @@ class User(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A dashboard session is valid only while its number is the user's current one:
+    # signing out and a password change bump it, which ends the sessions server-side.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SigningKeyRecord(db.Model):  # type: ignore[name-defined,misc]

@@ -7,8 +7,10 @@ the audit log) and render a template.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from shared import format_badge_number
@@ -28,6 +30,7 @@ def register(app: Flask) -> None:
         if not getattr(bp, "_admit_hooks", False):
             bp.before_request(_check_csrf)
             bp.register_error_handler(AdmitError, _admit_error)
+            bp.register_error_handler(429, _too_many)
             bp._admit_hooks = True  # type: ignore[attr-defined]
         app.register_blueprint(bp)
     i18n.init_app(app)
@@ -56,7 +59,22 @@ def _admit_error(exc: AdmitError) -> BaseResponse | tuple[str, int]:
         return render_template("web/error.html", status=exc.status, title=title,
                                message=exc.message), exc.status
     flash(exc.message, "error")
-    return redirect(request.referrer or url_for("ops.overview"))
+    return redirect(_same_site(request.referrer) or url_for("ops.overview"))
+
+
+def _same_site(referrer: str | None) -> str | None:
+    # Back to the form the person came from, never to another site.
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path.startswith("/") else None
+
+
+def _too_many(exc: HTTPException) -> tuple[str, int]:
+    return render_template(
+        "web/error.html", status=429, title="Too many requests",
+        message=i18n.gettext("Too many attempts from this address. Wait a minute and try again."),
+    ), 429
 
 
 def _template_globals() -> dict[str, Any]:

@@ -9,39 +9,28 @@ import segno
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from shared import Direction
-from shared.schemas import ImportReport
+from shared.schemas import AccessLevelIn, DeviceIn, GateIn, ImportReport, ZoneIn
 
 from ..access import ADMIN, actor, roles_required
-from ..errors import ValidationFailed
 from ..services.accounts import devices, login, users
 from ..services.entry import scanlog
 from ..services.event import setup
 from ..services.issuing import badges, keys
 from ..services.people import attendees
 from ..services.people.importer import ImportRejected, import_csv
-from ..services.people.text import whole_number
+from . import forms
 from .i18n import gettext
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
 
 
-def _int_or_none(text: str, field: str) -> int | None:
-    if not text.strip():
-        return None
-    number = whole_number(text)
-    if number is None:
-        raise ValidationFailed(f"{field} must be a whole number")
-    return number
-
-
 @bp.get("/attendees")
 @roles_required(ADMIN)
 def attendee_list(report: ImportReport | None = None, rejected: str = "") -> str:
     event = setup.current_event()
-    q = request.args.get("q", "")
-    page = max(0, _int_or_none(request.args.get("page", ""), "page") or 0)
+    query = forms.parse(forms.ListQuery, {k: v for k, v in request.args.items() if v.strip()})
+    q, page = query.q, query.page
     found, total = attendees.search(event, q, limit=PAGE, offset=page * PAGE)
     return render_template("web/admin_attendees.html", q=q, found=found, total=total, page=page,
                            pages=(total + PAGE - 1) // PAGE, report=report, rejected=rejected,
@@ -85,9 +74,10 @@ def device_list(created: tuple[str, str] | None = None) -> str:
 @roles_required(ADMIN)
 def device_create() -> str:
     event = setup.current_event()
-    gate = request.form.get("gate") or None
-    record, token = devices.create(event, request.form.get("name", "").strip() or "gate",
-                                   request.form.get("role", "gate"), gate, actor=actor())
+    body = forms.parse(DeviceIn, {"name": forms.text(request.form.get("name")) or "gate",
+                                  "role": request.form.get("role", "gate"),
+                                  "gate": forms.text(request.form.get("gate"))})
+    record, token = devices.create(event, body.name, body.role, body.gate, actor=actor())
     # What a gate laptop needs to enrol: where the server is, its token and its gate.
     enrolment = json.dumps({"server": request.host_url.rstrip("/"), "token": token,
                             "gate": record.gate.name if record.gate else None})
@@ -134,9 +124,10 @@ def setup_page() -> str:
 @roles_required(ADMIN)
 def zone_create() -> Response:
     event = setup.current_event()
-    capacity = _int_or_none(request.form.get("capacity", ""), "capacity")
-    setup.create_zone(event, request.form.get("name", "").strip(), capacity,
-                      request.form.get("allow_reentry") == "on", actor=actor())
+    body = forms.parse(ZoneIn, {"name": request.form.get("name", "").strip(),
+                                "capacity": forms.text(request.form.get("capacity")),
+                                "allow_reentry": request.form.get("allow_reentry") == "on"})
+    setup.create_zone(event, body.name, body.capacity, body.allow_reentry, actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 
@@ -145,11 +136,10 @@ def zone_create() -> Response:
 @roles_required(ADMIN)
 def gate_create() -> Response:
     event = setup.current_event()
-    direction = request.form.get("direction", "in")
-    if direction not in ("in", "out"):
-        raise ValidationFailed("direction is in or out")
-    setup.create_gate(event, request.form.get("name", "").strip(), request.form.get("zone", ""),
-                      Direction(direction), actor=actor())
+    body = forms.parse(GateIn, {"name": request.form.get("name", "").strip(),
+                                "zone": request.form.get("zone", ""),
+                                "direction": request.form.get("direction", "in")})
+    setup.create_gate(event, body.name, body.zone, body.direction, actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 
@@ -158,12 +148,15 @@ def gate_create() -> Response:
 @roles_required(ADMIN)
 def level_create() -> Response:
     event = setup.current_event()
-    days = [_int_or_none(p, "day") for p in request.form.get("days", "").split(",") if p.strip()]
-    if any(d is None or d < 1 for d in days):
-        raise ValidationFailed("days are numbers from 1 (the event's first day)")
-    setup.create_level(event, request.form.get("name", "").strip(),
-                       request.form.get("colour", "#1f4e79"), request.form.getlist("zones"),
-                       [d - 1 for d in days if d is not None], actor=actor())
+    body = forms.parse(AccessLevelIn, {
+        "name": request.form.get("name", "").strip(),
+        "colour": request.form.get("colour", "#1f4e79").strip(),
+        "zones": request.form.getlist("zones"),
+        "days": forms.day_numbers_to_dates(event.start_date, request.form.get("days", "")),
+    })
+    # The same path as POST /access-levels: days outside the event are refused there.
+    setup.create_level(event, body.name, body.colour, body.zones,
+                       setup.dates_to_offsets(event, body.days), actor=actor())
     flash(gettext("Saved."), "info")
     return redirect(url_for("admin.setup_page"))
 

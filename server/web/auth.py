@@ -17,6 +17,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from ..access import renew_csrf_token, signed_in_user
+from ..ratelimit import limiter
 from ..services.accounts import login as login_service
 from . import i18n
 
@@ -35,37 +36,41 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login() -> Response | str | tuple[str, int]:
     if request.method == "GET":
         if signed_in_user() is not None:
             return redirect(_safe_next(request.args.get("next")))
         return render_template("web/login.html", next=request.args.get("next", ""))
-    result = login_service.attempt(
+    user = login_service.sign_in(
         request.form.get("email", ""), request.form.get("password", ""),
         max_failed=current_app.config.get("LOGIN_MAX_FAILED", login_service.MAX_FAILED),
         lock_minutes=current_app.config.get("LOGIN_LOCK_MINUTES", login_service.LOCK_MINUTES),
     )
-    if result.user is None:
-        if result.locked_until is not None:
-            message = i18n.gettext("Too many failed sign-ins. This account is locked until %s.",
-                                   result.locked_until.strftime("%H:%M UTC"))
-        else:
-            message = i18n.gettext("Wrong email or password.")
-        return render_template("web/login.html", error=message,
+    if user is None:
+        # Unknown, locked and wrong look the same: the page must not confirm an account.
+        return render_template("web/login.html", error=i18n.gettext("Wrong email or password."),
                                email=request.form.get("email", ""),
                                next=request.form.get("next", "")), 401
     lang = session.get("lang")
     session.clear()  # a fresh session at sign-in defeats session fixation
-    session["user_id"] = result.user.id
-    session["auth_version"] = login_service.auth_version(result.user)
-    session["lang"] = lang or result.user.language
+    session["user_id"] = user.id
+    session["session_gen"] = user.session_generation or 0
+    session["lang"] = lang or user.language
     renew_csrf_token()
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    user = signed_in_user()
+    if user is not None:
+        login_service.sign_out(user.id)  # the cookie alone must not keep the session alive
     lang = session.get("lang")
     session.clear()
     if lang:

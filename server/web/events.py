@@ -187,7 +187,7 @@ def audit_page() -> str:
         f = audit_log.AuditFilter(
             actor=args.get("actor", "").strip() or None,
             action=args.get("action", "").strip() or None,
-            attendee_id=int(attendee) if attendee.isdigit() and len(attendee) < 10 else None,
+            attendee_id=int(attendee) if attendee.isascii() and attendee.isdigit() and len(attendee) < 10 else None,
             since=dt.datetime.fromisoformat(since).replace(tzinfo=dt.UTC) if since else None,
             until=dt.datetime.fromisoformat(until).replace(tzinfo=dt.UTC) if until else None)
     except ValueError as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from shared.schemas import OverrideIn
+
 from .. import presenters
 from ..access import STAFF, actor, roles_required, signed_in_user
 from ..errors import NotFound
@@ -14,6 +16,7 @@ from ..services.entry import alerts, presence, scanlog
 from ..services.event import setup, stats
 from ..services.issuing import badges
 from ..services.people import attendees
+from . import forms
 from .i18n import gettext
 
 bp = Blueprint("ops", __name__, url_prefix="/dashboard")
@@ -43,7 +46,7 @@ def overview_json() -> Response:
 @bp.get("/search")
 @roles_required(STAFF)
 def search() -> str:
-    q = request.args.get("q", "").strip()
+    q = forms.parse(forms.ListQuery, {"q": request.args.get("q", "").strip()}).q
     found, total = attendees.search(setup.current_event(), q, limit=50) if q else ([], 0)
     if q:
         user = current_user()
@@ -71,7 +74,7 @@ def attendee(attendee_id: int) -> str:
 @roles_required(STAFF)
 def revoke(attendee_id: int) -> Response:
     event = setup.current_event()
-    reason = request.form.get("reason", "").strip()[:300]
+    reason = forms.parse(forms.NoteForm, request.form.to_dict()).reason.strip()
     if not reason or request.form.get("confirm") != "yes":
         flash(gettext("Give a reason and confirm to revoke the badge."), "error")
         return redirect(url_for("ops.attendee", attendee_id=attendee_id))
@@ -110,8 +113,12 @@ def override(attendee_id: int) -> Response:
     from ..services.entry import overrides
 
     event = setup.current_event()
-    overrides.apply(event, attendees.get(event, attendee_id), request.form.get("action", ""),
-                    request.form.get("reason", ""), actor=actor(), gate=request.form.get("gate", ""))
+    # The API's schema: reason length and clean text, whichever button was pressed.
+    body = forms.parse(OverrideIn, {
+        "action": "force_admit" if request.form.get("action") == "force_admit" else "reset_presence",
+        "reason": request.form.get("reason", ""), "gate": forms.text(request.form.get("gate"))})
+    overrides.apply(event, attendees.get(event, attendee_id), body.action, body.reason,
+                    actor=actor(), gate=body.gate)
     flash(gettext("Override recorded."), "info")
     return redirect(url_for("ops.attendee", attendee_id=attendee_id))
 
@@ -144,7 +151,7 @@ def alert_list() -> str:
 @bp.post("/alerts/<int:alert_id>/ack")
 @roles_required(STAFF)
 def acknowledge(alert_id: int) -> Response:
-    note = request.form.get("note", "")[:300]
+    note = forms.parse(forms.NoteForm, {"reason": request.form.get("note", "")}).reason
     alerts.acknowledge(setup.current_event(), alert_id, actor=actor(), note=note)
     flash(gettext("Alert acknowledged."), "info")
     return redirect(url_for("ops.alert_list"))

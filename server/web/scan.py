@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from flask import (
     Blueprint,
@@ -24,12 +24,17 @@ from flask import (
     session,
     url_for,
 )
+from pydantic import BaseModel, Field
+
+from shared.schemas import CleanStr
 
 from ..access import STAFF, csrf_token, csrf_valid, renew_csrf_token, signed_in_user
 from ..errors import Forbidden, Unauthorized, ValidationFailed
+from ..ratelimit import limiter
+from ..security import csp
 from ..services.accounts import login as login_service
 from ..services.event import setup, sync
-from . import i18n
+from . import forms, i18n
 
 bp = Blueprint("scan", __name__)
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -37,6 +42,12 @@ SCAN_STATIC = STATIC / "scan"
 # The page works on what it cached: the service worker keeps exactly these, and its
 # version (a hash of their bytes) changes whenever one of them does.
 ASSET_SUFFIXES = (".js", ".css", ".wasm", ".webmanifest", ".svg")
+
+
+class FeedQuery(BaseModel):
+    cursor: CleanStr | None = Field(default=None, max_length=60)
+    limit: int = Field(default=sync.DEFAULT_PAGE, ge=1, le=sync.MAX_PAGE)
+    format: Literal[1, 2] = 1
 
 
 def register(app: Flask) -> None:
@@ -59,6 +70,7 @@ def _assets() -> tuple[str, list[str]]:
 
 
 @bp.get("/scan")
+@csp(script_src="'wasm-unsafe-eval'")  # zxing-wasm decodes where BarcodeDetector is missing
 def page() -> Response:
     version, _ = _assets()
     html = render_template("scan/scan.html", version=version, lang=i18n.current_language())
@@ -100,27 +112,32 @@ def _same_origin() -> None:
         raise Forbidden("sign in from this server's own page", code="csrf_failed")
 
 
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
 @bp.post("/scan/session")
+@limiter.limit(_login_limit)
 def session_post() -> Response:
     _same_origin()
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("email"), str) \
             or not isinstance(body.get("password"), str):
         raise ValidationFailed("send email and password as JSON")
-    result = login_service.attempt(body["email"][:320], body["password"][:1024],
-                                   max_failed=current_app.config.get("LOGIN_MAX_FAILED", login_service.MAX_FAILED),
-                                   lock_minutes=current_app.config.get("LOGIN_LOCK_MINUTES", login_service.LOCK_MINUTES))
-    if result.user is None:
-        raise Unauthorized("wrong email or password" if result.locked_until is None
-                           else "too many failed sign-ins; this account is locked for now",
-                           code="login_failed")
-    if result.user.role not in STAFF:
+    user = login_service.sign_in(
+        body["email"][:320], body["password"][:1024],
+        max_failed=current_app.config.get("LOGIN_MAX_FAILED", login_service.MAX_FAILED),
+        lock_minutes=current_app.config.get("LOGIN_LOCK_MINUTES", login_service.LOCK_MINUTES))
+    if user is None:
+        # Unknown, locked and wrong answer alike (see services.login).
+        raise Unauthorized("wrong email or password", code="login_failed")
+    if user.role not in STAFF:
         raise Forbidden("only security and admin staff check access", code="forbidden")
     lang = session.get("lang")
     session.clear()  # a fresh session at sign-in defeats session fixation
-    session["user_id"] = result.user.id
-    session["auth_version"] = login_service.auth_version(result.user)
-    session["lang"] = lang or result.user.language
+    session["user_id"] = user.id
+    session["session_gen"] = user.session_generation or 0
+    session["lang"] = lang or user.language
     renew_csrf_token()
     return jsonify(_session_out())
 
@@ -129,6 +146,9 @@ def session_post() -> Response:
 def session_logout() -> Response:
     if not csrf_valid(allow_form=False):
         raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
+    user = signed_in_user()
+    if user is not None:
+        login_service.sign_out(user.id)  # ends the session on the server, not just here
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -143,15 +163,9 @@ def staff_feed() -> Response:
     user = signed_in_user()
     if user is None or user.role not in STAFF:
         raise Unauthorized("sign in as security or admin staff", code="unauthorized")
-    limit = request.args.get("limit", str(sync.DEFAULT_PAGE))
-    if not limit.isdigit():
-        raise ValidationFailed("limit is a whole number")
-    fmt = request.args.get("format", "1")
-    if fmt not in ("1", "2"):
-        raise ValidationFailed("format is 1 or 2")
-    page = max(1, min(int(limit), sync.MAX_PAGE))
-    if fmt == "2":
-        body, _more = sync.feed_packed(setup.current_event(), request.args.get("cursor"), page)
+    query = forms.parse(FeedQuery, request.args.to_dict())
+    if query.format == 2:
+        body, _more = sync.feed_packed(setup.current_event(), query.cursor, query.limit)
         return Response(body, mimetype="application/json")
-    out = sync.feed(setup.current_event(), request.args.get("cursor"), page)
+    out = sync.feed(setup.current_event(), query.cursor, query.limit)
     return Response(out.model_dump_json(), mimetype="application/json")

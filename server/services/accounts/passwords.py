@@ -17,5 +17,5 @@ def set_password(email: str, password: str, actor: str) -> User:
     if user is None:
         raise NotFound(f"no user {email}; create one with `flask --app server create-user`")
     # upsert keeps the role, hashes the password and clears a lockout; the session's
-    # auth version follows the hash, so the user's other sessions end.
+    # sessions end with it (users.upsert bumps the session generation).
     return users.upsert(user.email, password, user.role, actor=actor)

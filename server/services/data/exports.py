@@ -51,7 +51,7 @@ def resolve_filters(event: Event, day: dt.date | None, zone: str | None, gate: s
 def _by_name_or_id(event: Event, model: type[Zone] | type[AccessLevel], ref: str) -> int:
     query = select(model.id).where(model.event_id == event.id)
     found = None
-    if ref.isdigit() and len(ref) < 10:
+    if ref.isascii() and ref.isdigit() and len(ref) < 10:
         found = db.session.scalar(query.where(model.id == int(ref)))
     if found is None:
         found = db.session.scalar(query.where(model.name == ref))

@@ -62,7 +62,7 @@ def _requested_id() -> int | None:
     raw = request.args.get("event")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise unknown(raw)
     return int(raw)
 

@@ -1,7 +1,9 @@
 """Signing keys: generated and kept on the server, published as public keys.
 
-Private keys never leave this module's callers on the server; with
-``KEY_ENCRYPTION_KEY`` set they are Fernet-encrypted at rest.
+Private keys never leave this module's callers on the server, and are Fernet-encrypted
+at rest with ``KEY_ENCRYPTION_KEY`` (from the environment, else generated once into
+``instance/key_encryption_key``); keys stored raw by older versions are encrypted by
+``init-db`` (``encrypt_raw_keys``).
 """
 
 from __future__ import annotations
@@ -107,6 +109,21 @@ def all_keys(event: Event) -> list[SigningKeyRecord]:
             .order_by(SigningKeyRecord.key_id)
         )
     )
+
+
+def encrypt_raw_keys() -> int:
+    """Encrypt private keys that older versions stored raw; returns how many."""
+    fernet = _fernet()
+    if fernet is None:
+        return 0
+    raw_records = list(db.session.scalars(
+        select(SigningKeyRecord).where(SigningKeyRecord.encrypted.is_(False))))
+    for record in raw_records:
+        record.private_key = fernet.encrypt(bytes(record.private_key))
+        record.encrypted = True
+    if raw_records:
+        audit.record("system", "key.encrypt_at_rest", "keys", count=len(raw_records))
+    return len(raw_records)
 
 
 def keyring(event: Event) -> KeyRing:

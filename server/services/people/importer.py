@@ -12,10 +12,11 @@ import csv
 import datetime as dt
 import io
 import time
+from collections.abc import Iterator
 
 from pydantic import ValidationError
 
-from shared.schemas import AttendeeIn, ImportReport, ImportRowError
+from shared.schemas import AttendeeIn, ImportReport, ImportRowError, refuse_control_characters
 
 from ...errors import AdmitError, ValidationFailed
 from ...models import Attendee, Event
@@ -29,6 +30,9 @@ KNOWN = (*REQUIRED, "organization", "country", "language", "days", "external_id"
 MAX_BYTES = 50 * 1024 * 1024
 WRITE_CHUNK = 25  # rows per transaction: far shorter than the 2 s a scan waits for SQLite
 YIELD_S = 0.02  # between chunks, longer than a waiting writer's poll (services.db)
+# Python's csv refuses fields over 131,072 characters with csv.Error; a long cell is the
+# row's problem (reported as too long by the schema), not the whole request's.
+csv.field_size_limit(MAX_BYTES)
 
 
 class ImportRejected(ValidationFailed):
@@ -63,12 +67,42 @@ def _decode(data: bytes) -> str:
         ) from exc
 
 
+def _rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str] | None]]:
+    """Rows numbered from 2 (row 1 is the header); ``None`` for a row csv cannot read."""
+    row_no = 1
+    while True:
+        row_no += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield row_no, None
+            return
+        yield row_no, row
+
+
+def _cells_with_control_characters(row: dict[str, str]) -> list[tuple[str | None, str]]:
+    found = []
+    for key, value in row.items():
+        for cell in value if isinstance(value, list) else [value or ""]:
+            try:
+                refuse_control_characters(cell)
+            except ValueError as exc:
+                found.append((key, str(exc)))
+    return found
+
+
+@transactional
 def import_csv(event: Event, data: bytes, *, actor: str) -> ImportReport:
     """Every row is checked before any is written (a bad row refuses the whole file), with
     no write lock held; then rows are written ``WRITE_CHUNK`` to a transaction, so on
     SQLite scans get the writer between chunks instead of waiting out the whole file."""
     reader = csv.DictReader(io.StringIO(_decode(data), newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ImportRejected(f"the header row is not readable as CSV: {exc}") from exc
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ImportRejected(
@@ -81,9 +115,16 @@ def import_csv(event: Event, data: bytes, *, actor: str) -> ImportReport:
     errors: list[ImportRowError] = []
     valid: list[tuple[int, AttendeeIn]] = []
     seen: dict[str, int] = {}
-    for row_no, row in enumerate(reader, start=2):  # row 1 is the header
+    for row_no, row in _rows(reader):
+        if row is None:
+            errors.append(ImportRowError(row=row_no, field=None, message="not readable as CSV"))
+            break  # the reader cannot resynchronise after a broken row
         if None in row:
             errors.append(ImportRowError(row=row_no, field=None, message="more cells than columns"))
+            continue
+        dirty = _cells_with_control_characters(row)
+        if dirty:
+            errors.extend(ImportRowError(row=row_no, field=f, message=m) for f, m in dirty)
             continue
         values = {k: (v or "").strip() for k, v in row.items() if k in KNOWN}
         if not any(values.values()):

@@ -1,0 +1,85 @@
+"""What every response carries, and where the client's address and scheme come from.
+
+- Behind ``PROXY_COUNT`` reverse proxies, werkzeug's ProxyFix takes the client address,
+  scheme and host from that many ``X-Forwarded-*`` hops (never more: a client could
+  forge the rest), so rate limits key on the real address and ``request.is_secure``
+  knows the browser spoke HTTPS.
+- The session cookie is ``Secure`` whenever the request came over HTTPS (or
+  ``SESSION_COOKIE_SECURE=1``), so plain HTTP on loopback and in tests keeps working.
+- A Content-Security-Policy without inline script on every response; a view that needs
+  more (the browser scanner's WebAssembly) widens it for itself with ``@csp(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+BASE_CSP: dict[str, tuple[str, ...]] = {
+    "default-src": ("'self'",),
+    "script-src": ("'self'",),
+    "style-src": ("'self'",),
+    "img-src": ("'self'", "data:"),
+    "object-src": ("'none'",),
+    "base-uri": ("'self'",),
+    "frame-ancestors": ("'self'",),
+    "form-action": ("'self'",),
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def csp(**extra: str) -> Callable[[F], F]:
+    """Widen the policy for one view: ``@csp(script_src="'wasm-unsafe-eval'")`` adds the
+    source to that directive for this route only (underscores stand for dashes)."""
+
+    def decorate(view: F) -> F:
+        additions = dict(getattr(view, "admit_csp", {}))
+        for name, sources in extra.items():
+            key = name.replace("_", "-")
+            additions[key] = (*additions.get(key, ()), *sources.split())
+        view.admit_csp = additions  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def policy_for(view: Callable[..., Any] | None) -> str:
+    directives = dict(BASE_CSP)
+    for key, sources in (getattr(view, "admit_csp", None) or {}).items():
+        directives[key] = (*directives.get(key, ()), *sources)
+    return "; ".join(f"{key} {' '.join(sources)}" for key, sources in directives.items())
+
+
+class AdaptiveSecureSessionInterface(SecureCookieSessionInterface):
+    """``Secure`` follows the request: an HTTPS request never gets a cookie that a later
+    plain-HTTP request to the same host could carry in clear."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def _headers(response: Response) -> Response:
+    view = current_app.view_functions.get(request.endpoint or "")
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", policy_for(view))
+    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    hops = int(app.config.get("PROXY_COUNT", 0))
+    if hops > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    app.session_interface = AdaptiveSecureSessionInterface()
+    app.after_request(_headers)
