@@ -31,7 +31,7 @@ class Erased(BaseModel):
 class EventSettingsIn(BaseModel):
     retention_days: int | None = Field(default=None, ge=0, le=3650,
                                        description="days after the event's end; null: keep")
-    checkout_time: str | None = Field(default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+    checkout_time: CleanStr | None = Field(default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
                                       description="event-local HH:MM; everyone inside is checked out")
 
 

@@ -154,26 +154,26 @@ Language = str
 
 class EventIn(BaseModel):
     model_config = _EVENT_STRICT
-    name: str = Field(min_length=1, max_length=200)
-    venue: str = Field(default="", max_length=300)
-    timezone: str = Field(default="UTC", min_length=1, max_length=64)
+    name: CleanStr = Field(min_length=1, max_length=200)
+    venue: CleanStr = Field(default="", max_length=300)
+    timezone: CleanStr = Field(default="UTC", min_length=1, max_length=64)
     start_date: dt.date
     end_date: dt.date
     languages: list[Language] = Field(default_factory=lambda: ["en"], min_length=1,
                                       max_length=6)
-    practical_info: str = Field(default="", max_length=4000)
+    practical_info: CleanStr = Field(default="", max_length=4000)
     is_default: bool = False
 
 
 class EventPatch(BaseModel):
     model_config = _EVENT_STRICT
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    venue: str | None = Field(default=None, max_length=300)
-    timezone: str | None = Field(default=None, min_length=1, max_length=64)
+    name: CleanStr | None = Field(default=None, min_length=1, max_length=200)
+    venue: CleanStr | None = Field(default=None, max_length=300)
+    timezone: CleanStr | None = Field(default=None, min_length=1, max_length=64)
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     languages: list[Language] | None = Field(default=None, min_length=1, max_length=6)
-    practical_info: str | None = Field(default=None, max_length=4000)
+    practical_info: CleanStr | None = Field(default=None, max_length=4000)
     is_default: bool | None = None
     confirm: bool = False
 
@@ -198,7 +198,7 @@ class EventList(BaseModel):
 
 class ZonePatch(BaseModel):
     model_config = _EVENT_STRICT
-    name: str | None = Field(default=None, min_length=1, max_length=120)
+    name: CleanStr | None = Field(default=None, min_length=1, max_length=120)
     capacity: int | None = Field(default=None, ge=0, le=10_000_000)
     allow_reentry: bool | None = None
     active: bool | None = None
@@ -206,16 +206,16 @@ class ZonePatch(BaseModel):
 
 class GatePatch(BaseModel):
     model_config = _EVENT_STRICT
-    name: str | None = Field(default=None, min_length=1, max_length=120)
-    zone: str | None = Field(default=None, min_length=1, max_length=120)
+    name: CleanStr | None = Field(default=None, min_length=1, max_length=120)
+    zone: CleanStr | None = Field(default=None, min_length=1, max_length=120)
     direction: Direction | None = None
     active: bool | None = None
 
 
 class LevelPatch(BaseModel):
     model_config = _EVENT_STRICT
-    name: str | None = Field(default=None, min_length=1, max_length=120)
-    colour: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    name: CleanStr | None = Field(default=None, min_length=1, max_length=120)
+    colour: CleanStr | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
     zones: list[str] | None = Field(default=None, max_length=32)
     days: list[dt.date] | None = Field(default=None, max_length=16)
     active: bool | None = None
@@ -238,8 +238,8 @@ AUDIT_MAX_ROWS = 500  # services.accounts.audit_log.MAX_ROWS
 
 
 class AuditQuery(BaseModel):
-    actor: str | None = Field(default=None, max_length=320)
-    action: str | None = Field(default=None, max_length=60)
+    actor: CleanStr | None = Field(default=None, max_length=320)
+    action: CleanStr | None = Field(default=None, max_length=60)
     attendee: int | None = Field(default=None, ge=1, le=2**31 - 1)
     since: dt.datetime | None = None
     until: dt.datetime | None = None
