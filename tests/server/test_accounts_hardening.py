@@ -157,7 +157,7 @@ def test_seeded_demo_login_keeps_working(server: LiveServer) -> None:
         out = fresh.cli("seed-demo", "--attendees", "3")
     finally:
         fresh.stop()
-    line = next(x for x in out.splitlines() if x.startswith("dashboard login: admin@admit.local"))
+    line = next(x for x in out.splitlines() if x.startswith("admin login: admin@admit.local"))
     assert len(line.rsplit(" / ", 1)[1]) >= 12
     # ... and that address signs in on a running server.
     server.cli("set-password", "--email", "admin@admit.local", "--password", PASSWORD)
