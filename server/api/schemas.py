@@ -149,7 +149,7 @@ class ScanLogQuery(BaseModel):
 # --- events and setup edits -------------------------------------------------------
 
 _EVENT_STRICT = ConfigDict(extra="forbid")
-Language = str
+Language = CleanStr
 
 
 class EventIn(BaseModel):
@@ -216,7 +216,7 @@ class LevelPatch(BaseModel):
     model_config = _EVENT_STRICT
     name: CleanStr | None = Field(default=None, min_length=1, max_length=120)
     colour: CleanStr | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
-    zones: list[str] | None = Field(default=None, max_length=32)
+    zones: list[CleanStr] | None = Field(default=None, max_length=32)
     days: list[dt.date] | None = Field(default=None, max_length=16)
     active: bool | None = None
     confirm: bool = False
