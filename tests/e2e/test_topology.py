@@ -55,6 +55,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         "REDIS_URL": redis_url, "JOBS_QUEUE": f"admit-test-{uuid.uuid4().hex[:8]}",
         "JOBS_CHUNK_SIZE": "4", "MAIL_RATE_PER_S": "0", "MAIL_RETRIES": "1",
         "MAIL_BACKOFF_S": "0.05", "MAIL_FROM": "Convention <badges@convention.example>",
+        "PROXY_COUNT": "1",  # nginx in front, as in docker-compose.yml
     }
     processes: list[Process] = []
     with SmtpServer() as smtp:
