@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 # Tests share one gate token per server: the typed-number limit is tested on a server of
 # its own (tests/server/test_scan_privacy.py), every other server lifts it.
-TEST_LIMITS = {"TYPED_NUMBERS_PER_MINUTE": "100000"}
+TEST_LIMITS = {"TYPED_NUMBERS_PER_MINUTE": "100000", "LOGIN_RATE_LIMIT": "10000 per minute"}
 PG_BASE = os.environ.get("ADMIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

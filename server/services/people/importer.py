@@ -93,7 +93,8 @@ def _cells_with_control_characters(row: dict[str, str]) -> list[tuple[str | None
     return found
 
 
-@transactional
+# Not one transaction: every row is validated first (a bad row refuses the file), then
+# ``_write_rows`` commits chunk by chunk so scans get the writer in between.
 def import_csv(event: Event, data: bytes, *, actor: str) -> ImportReport:
     """Every row is checked before any is written (a bad row refuses the whole file), with
     no write lock held; then rows are written ``WRITE_CHUNK`` to a transaction, so on
