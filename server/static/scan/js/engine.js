@@ -161,7 +161,10 @@ export class ScanEngine {
         // A POST body, never the URL: a full badge code must not land in access logs.
         const { attendee } = await request("/api/v1/lookup", { method: "POST", body: { code },
           csrf: this.staff ? this.staff.csrf : undefined, timeoutMs: 1500 });
-        Object.assign(result, { mode: "online", name: attendee.name, organization: attendee.organization,
+        // The server's answer replaces the offline guess (an uncached typed number looks
+        // like "not a badge" offline).
+        Object.assign(result, { mode: "online", valid: null, reason: null,
+          name: attendee.name, organization: attendee.organization,
           access_level: attendee.access_level, zones: attendee.zones, days: attendee.days,
           inside: attendee.inside, badge_id: attendee.badge ? attendee.badge.id : result.badge_id,
           revoked: attendee.badge ? attendee.badge.status !== "active" : result.revoked });
