@@ -47,7 +47,7 @@ ASSET_SUFFIXES = (".js", ".css", ".wasm", ".webmanifest", ".svg")
 class FeedQuery(BaseModel):
     cursor: CleanStr | None = Field(default=None, max_length=60)
     limit: int = Field(default=sync.DEFAULT_PAGE, ge=1, le=sync.MAX_PAGE)
-    format: Literal[1, 2] = 1
+    format: Literal["1", "2"] = "1"  # a query string: the text of the number
 
 
 def register(app: Flask) -> None:
@@ -164,7 +164,7 @@ def staff_feed() -> Response:
     if user is None or user.role not in STAFF:
         raise Unauthorized("sign in as security or admin staff", code="unauthorized")
     query = forms.parse(FeedQuery, request.args.to_dict())
-    if query.format == 2:
+    if query.format == "2":
         body, _more = sync.feed_packed(setup.current_event(), query.cursor, query.limit)
         return Response(body, mimetype="application/json")
     out = sync.feed(setup.current_event(), query.cursor, query.limit)

@@ -219,8 +219,6 @@ def test_enrolment_for_another_server_is_refused(web: Web, profile: Path, chromi
     context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="after the issue-9 merges the staff page's online lookup "
-                   "is refused (the offline guess stands); open in the closing note")
 def test_check_access_under_a_strict_csp_records_no_entry(web: Web, profile: Path,
                                                           chromium: BrowserType) -> None:
     person = web.new_attendee("Ana García", level="Press")
