@@ -101,8 +101,16 @@ class LanGate:
                                      f"{self.stderr.read_text()[-3000:]}")
 
     def wait_status(self, condition: Callable[[Line], bool], timeout_s: float, what: str) -> Line:
-        self.wait(lambda: bool(self.statuses) and condition(self.statuses[-1]), timeout_s, what)
-        return self.status
+        """The status line that met ``condition`` (a later one may have come since)."""
+        met: list[Line] = []
+
+        def check() -> bool:
+            if self.statuses and condition(self.statuses[-1]):
+                met.append(self.statuses[-1])
+                return True
+            return False
+        self.wait(check, timeout_s, what)
+        return met[-1]
 
     def send(self, code: str) -> None:
         assert self.proc.stdin is not None
