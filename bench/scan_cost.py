@@ -4,8 +4,9 @@ processes on the cores do not count), through the real app in this process.
 
     python bench/scan_cost.py [--db sqlite,postgres] [--scans 300] [--gate NAME]
 
-Round trips on PostgreSQL = the pool's pre-ping + BEGIN + statements + COMMIT, each a
-message exchange with the server (psycopg sends BEGIN on its own). SQLite has no round
+Round trips on PostgreSQL = BEGIN + statements + COMMIT, each a message exchange with
+the server (psycopg sends BEGIN on its own; the pool pings only connections idle for a
+second, services.db). SQLite has no round
 trips (it runs in the process); its statements still cost CPU. Throughput under load
 is bench/scan_throughput.py's (wrk); this one says where the time per scan goes.
 """
@@ -31,29 +32,39 @@ GATE = "Prelude Hall Entrance"
 
 
 class Counter:
+    """Counts at the driver: statements (psycopg's and sqlite3's cursor.execute, whether
+    SQLAlchemy or the scan path's own SQL sent them), BEGINs and COMMITs."""
+
     def __init__(self) -> None:
-        self.statements = self.begins = self.commits = self.checkouts = 0
+        self.statements = self.begins = self.commits = 0
 
     def hook(self, engine: Any) -> None:
-        def on_execute(*_: Any) -> None:
-            self.statements += 1
-
         def on_begin(*_: Any) -> None:
             self.begins += 1
 
         def on_commit(*_: Any) -> None:
             self.commits += 1
 
-        def on_checkout(*_: Any) -> None:
-            self.checkouts += 1
-
-        event.listen(engine, "before_cursor_execute", on_execute)
         event.listen(engine, "begin", on_begin)
         event.listen(engine, "commit", on_commit)
-        event.listen(engine.pool, "checkout", on_checkout)
+        if engine.dialect.name == "postgresql":
+            import psycopg
 
-    def snapshot(self) -> tuple[int, int, int, int]:
-        return self.statements, self.begins, self.commits, self.checkouts
+            original = psycopg.Cursor.execute
+
+            def execute(cur: Any, *args: Any, **kwargs: Any) -> Any:
+                self.statements += 1
+                return original(cur, *args, **kwargs)
+
+            psycopg.Cursor.execute = execute  # type: ignore[method-assign]
+        else:
+            event.listen(engine, "before_cursor_execute", lambda *_: self._count())
+
+    def _count(self) -> None:
+        self.statements += 1
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return self.statements, self.begins, self.commits
 
 
 def measure(db_kind: str, scans: int, gate: str) -> None:
@@ -68,7 +79,6 @@ def measure(db_kind: str, scans: int, gate: str) -> None:
             codes = [c for (c,) in db.session.query(Badge.code).order_by(Badge.id)]
             counter = Counter()
             counter.hook(db.engine)
-            pre_ping = bool(db.engine.pool._pre_ping)
             db.session.remove()
         client = app.test_client()
         logging.getLogger("admit.request").disabled = True  # one line per request otherwise
@@ -89,9 +99,9 @@ def measure(db_kind: str, scans: int, gate: str) -> None:
                 reason = post(code)
                 reasons[reason] = reasons.get(reason, 0) + 1
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-            st, be, co, ch = (a - b for a, b in zip(counter.snapshot(), before, strict=True))
+            st, be, co = (a - b for a, b in zip(counter.snapshot(), before, strict=True))
             n = len(batch)
-            trips = (st + be + co + (ch if pre_ping else 0)) / n if db_kind == "postgres" else 0
+            trips = (st + be + co) / n if db_kind == "postgres" else 0
             print(f"{db_kind:9} {kind:9} {n:6d} {st / n:6.1f} {trips:6.1f} "
                   f"{cpu / n * 1000:8.2f} {wall / n * 1000:8.2f}  {reasons}", flush=True)
     finally:

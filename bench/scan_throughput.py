@@ -112,8 +112,10 @@ def main() -> None:
                         help="nginx: two instances on one database behind deploy/nginx.conf")
     parser.add_argument("--gate", default=GATE,
                         help="e.g. 'Opening Ceremony Hall Entrance': a zone with a capacity")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gthread worker")
+    # The production defaults (server/gunicorn.conf.py): two workers per core, 4 threads.
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                        help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--worker-class", default="gthread", help="gthread or sync")
     args = parser.parse_args()
     GATE = args.gate
@@ -171,8 +173,10 @@ def run_behind_nginx(args: argparse.Namespace) -> None:
             print(f"{db_kind}: skipped (two hosts cannot share a SQLite file)")
             continue
         env = {"SECRET_KEY": "bench-shared-secret", "REQUEST_LOG": "0"}
-        a = LiveServer(db_kind, attendees=per_run * len(client_counts) + 10, env=env)
-        b = LiveServer("sqlite", attendees=10, env=env)
+        # Two instances share the cores: each gets half the workers.
+        each = {"workers": max(1, args.workers // 2), "threads": args.threads}
+        a = LiveServer(db_kind, attendees=per_run * len(client_counts) + 10, env=env, **each)
+        b = LiveServer("sqlite", attendees=10, env=env, **each)
         b.env["DATABASE_URL"] = b.database_url = a.database_url
         nginx = None
         try:

@@ -74,8 +74,9 @@ class Config:
         self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
         # hide_parameters: a failed statement's message must not carry the badge code it
         # was given into the server's logs.
-        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True,
-                                                          "hide_parameters": True}
+        # No pool_pre_ping: a round trip on every checkout. PostgreSQL connections idle
+        # for a while are pinged instead (services.db._install_pg_hooks).
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"hide_parameters": True}
         # Typed badge numbers per gate device per minute (services.ratelimit).
         self.TYPED_NUMBERS_PER_MINUTE = int(env.get("TYPED_NUMBERS_PER_MINUTE", "10"))
         self.JSON_SORT_KEYS = False
@@ -86,6 +87,9 @@ class Config:
         self.MAIL_RETRIES = int(env.get("MAIL_RETRIES", "4"))
         self.MAIL_BACKOFF_S = float(env.get("MAIL_BACKOFF_S", "1.0"))
         self.REQUEST_LOG = env.get("REQUEST_LOG", "1") == "1"  # one JSON line per request
+        # SQLite: online scans arriving together share one commit (services.entry.groupcommit);
+        # 0 commits each alone (for measuring the difference: bench/scan_throughput.py).
+        self.SQLITE_GROUP_COMMIT = env.get("SQLITE_GROUP_COMMIT", "1") == "1"
         # The in-process worker's tick (retention, day's-end check-out, webhooks); 0 = off.
         self.WORKER_INTERVAL_S = float(env.get("ADMIT_WORKER_INTERVAL_S", "10"))
         # First retry of a failed webhook delivery; doubles each time (capped at an hour).

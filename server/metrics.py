@@ -33,12 +33,18 @@ SCAN_LATENCY = Histogram(
 )
 BATCH_SIZE = Histogram("admit_scan_batch_size", "Offline scans per batch upload",
                        buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000))
+COMMIT_GROUP = Histogram("admit_scan_commit_group", "Online scans that shared one commit "
+                         "(SQLite group commit)", buckets=(1, 2, 3, 4, 6, 8, 12, 16, 32))
 REQUESTS = Counter("admit_http_requests", "HTTP requests answered", ["endpoint", "status"])
 GATE_ONLINE_WITHIN_S = 120  # as the dashboard's gate states
 
 
 def count_scan(verdict: str, reason: str, source: str = "online") -> None:
     SCANS.labels(verdict, reason, source).inc()
+
+
+def count_commit_group(size: int) -> None:
+    COMMIT_GROUP.observe(size)
 
 
 def count_batch(size: int) -> None:

@@ -9,6 +9,7 @@ from shared import MAX_ID
 
 from ..access import PUBLIC
 from ..extensions import db
+from ..ratelimit import limiter
 from . import (
     alerts,
     attendees,
@@ -48,6 +49,9 @@ def register(app: Flask) -> None:
                    jobs, exports, privacy, dayend, webhooks, reports, events, audit):
         app.register_blueprint(module.bp, url_prefix="/api/v1")
     app.register_blueprint(health)
+    # No per-address limit applies to the gates' scans (typed numbers have their own, per
+    # device: services.ratelimit); exempt, Flask-Limiter skips its lookup on every scan.
+    limiter.exempt(scans.bp)
 
     spec: dict[str, object] = {}
 

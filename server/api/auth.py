@@ -8,8 +8,9 @@ from flask import g, request, session
 
 from ..access import csrf_valid, signed_in_user
 from ..errors import Forbidden, Unauthorized
-from ..models import ApiToken, User
+from ..models import User
 from ..services.accounts import devices
+from ..services.accounts.devices import Device
 
 ANONYMOUS = "anonymous"
 
@@ -18,7 +19,7 @@ ANONYMOUS = "anonymous"
 class Principal:
     role: str
     name: str
-    device: ApiToken | None = None
+    device: Device | None = None
     user: User | None = None
 
 

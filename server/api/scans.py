@@ -23,7 +23,8 @@ bp = Blueprint("scans", __name__)
 @endpoint(bp, "/scans", "POST", roles=GATE, body=ScanIn, response=ScanOut,
           statement_s=SCAN_STATEMENT_S, summary="Decide one scan (idempotent by scan_id)")
 def post_scan(who: Principal, body: ScanIn) -> ScanOut:
-    event, gate = hotcache.event_and_gate(body.gate)
+    event, gate = hotcache.event_and_gate(
+        body.gate, who.device.setup_version if who.device is not None else None)
     out = presenters.scan_out(checkin.record_scan(event, who.device, body, gate=gate))
     metrics.count_scan(out.verdict, out.reason)  # latency: observability's after_request
     return out

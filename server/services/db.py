@@ -23,7 +23,7 @@ from typing import Any, ParamSpec, TypeVar
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..errors import ServiceBusy
@@ -55,6 +55,11 @@ def prepare_engine_options(app: Flask) -> None:
         return
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = {"connect_timeout": PG_CONNECT_TIMEOUT_S, **options.get("connect_args", {})}
+    # One pooled connection per request thread (gunicorn's ADMIT_THREADS), kept open: with
+    # SQLAlchemy's default of 5, eight threads under load open and close overflow
+    # connections all the time (a new PostgreSQL backend each, several ms of CPU).
+    threads = int(os.environ.get("ADMIT_THREADS", "4"))
+    options.setdefault("pool_size", max(5, threads + 1))
     options.update(connect_args=connect_args, pool_timeout=PG_POOL_TIMEOUT_S)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
@@ -69,12 +74,34 @@ def configure_engine(app: Flask) -> None:
     _install_sqlite_hooks(engine)
 
 
+# A pooled connection idle longer than this is pinged before use. pool_pre_ping pings
+# every checkout: one round trip of a scan's few. A connection in steady use has just
+# answered; one idle for a while may have been cut (database restarted, link dropped).
+PING_IDLE_S = 1.0
+
+
 def _install_pg_hooks(engine: Engine) -> None:
     from .dbdeadline import DeadlineConnection
 
     @event.listens_for(engine, "do_connect")
     def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
         return DeadlineConnection.connect(*cargs, **cparams)
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["admit_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("admit_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_IDLE_S:
+            return
+        try:
+            dbapi_conn.execute("SELECT 1")
+            dbapi_conn.rollback()
+        except Exception as exc:  # noqa: BLE001 - any failure means: not usable
+            # The pool drops this connection and checks out (or opens) another.
+            raise DisconnectionError(f"pooled connection dead: {exc}") from exc
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

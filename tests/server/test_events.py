@@ -139,6 +139,29 @@ def test_renamed_gate_still_takes_queued_scans_and_deactivation(live_server: Liv
     assert admin.patch(f"{u}/api/v1/zones/999999", json={"active": False}).status_code == 404
 
 
+def test_a_deactivated_gate_admits_no_one_until_it_is_active_again(live_server: LiveServer) -> None:
+    _eid, side = _event(live_server)
+    u = live_server.url
+    admin = live_server.session("admin")
+    gate = _bearer(side["device"]["token"])
+    code = side["badge"]["code"]
+    _ok(admin.patch(f"{u}/api/v1/gates/{side['gate']['id']}", json={"active": False}))
+    refused = _ok(_scan(gate, u, code, "Main Door"))
+    assert (refused["verdict"], refused["reason"]) == ("deny", "device_not_allowed"), refused
+    out = gate.post(f"{u}/api/v1/scans", timeout=10, json={
+        "scan_id": str(uuid.uuid4()), "code": code, "gate": "Main Door", "direction": "out"})
+    assert (_ok(out)["verdict"], _ok(out)["reason"]) == ("deny", "device_not_allowed")
+    queued = {"scan_id": str(uuid.uuid4()), "code": code, "gate": "Main Door",
+              "scanned_at": dt.datetime.now(dt.UTC).isoformat(), "offline_verdict": "admit",
+              "offline_reason": "ok"}
+    upload = _ok(gate.post(f"{u}/api/v1/scans/batch", json={"scans": [queued]}, timeout=10))
+    # What the gate showed offline is kept in the log's note; the refusal is what stands.
+    assert upload["results"][0]["reason"] == "device_not_allowed", upload
+    _ok(admin.patch(f"{u}/api/v1/gates/{side['gate']['id']}", json={"active": True}))
+    admitted = _ok(_scan(gate, u, code, "Main Door"))
+    assert (admitted["verdict"], admitted["reason"]) == ("admit", "ok"), admitted
+
+
 def test_level_change_needs_confirmation_and_reissues_its_badges(live_server: LiveServer) -> None:
     eid, side = _event(live_server)
     u = live_server.url

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy.dialects import postgresql
 
 from shared.schemas import HeartbeatIn
 
 from ...errors import NotFound, Unauthorized, ValidationFailed
 from ...extensions import db
-from ...models import ROLES, ApiToken, Event, utcnow
+from ...models import ROLES, ApiToken, CacheVersion, Event, Gate, utcnow
 from ..db import transactional
+from ..entry import hotsql
 from ..event import setup
 from . import audit
 
@@ -43,11 +46,58 @@ def create(event: Event, name: str, role: str, gate_ref: str | None, *,
     return record, token
 
 
-def authenticate(token: str) -> ApiToken:
-    record = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == _hash(token))).first()
-    if record is None or record.revoked_at is not None:
+@dataclass(frozen=True)
+class Device:
+    """A bearer token's device as a request sees it: plain values, read by one statement
+    (every scan authenticates, so no ORM entity is loaded for it). Services that change
+    the device load its row themselves (``row``)."""
+
+    id: int
+    name: str
+    role: str
+    gate_id: int | None
+    event_id: int | None  # its own event, else its gate's; None = the default event
+    last_sync_at: dt.datetime | None
+    setup_version: int  # services.entry.hotcache's version, read in the same statement
+
+    def row(self) -> ApiToken:
+        record = db.session.get(ApiToken, self.id)
+        if record is None:
+            raise Unauthorized("unknown or revoked token", code="bad_token")
+        return record
+
+
+_TOKENS, _GATES, _VERSIONS = ApiToken.__table__, Gate.__table__, CacheVersion.__table__
+_AUTHENTICATE = (
+    select(_TOKENS.c.id, _TOKENS.c.name, _TOKENS.c.role, _TOKENS.c.gate_id,
+           func.coalesce(_TOKENS.c.event_id, _GATES.c.event_id).label("event_id"),
+           _TOKENS.c.revoked_at, _TOKENS.c.last_sync_at,
+           # hotcache's "setup" version: the scan path's setup check, in this statement
+           select(_VERSIONS.c.version).where(_VERSIONS.c.name == literal_column("'setup'"))
+           .scalar_subquery().label("setup_version"))
+    .select_from(_TOKENS.outerjoin(_GATES, _GATES.c.id == _TOKENS.c.gate_id))
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"))
+)  # built once: it runs on every device request
+
+
+_AUTHENTICATE_PG = str(_AUTHENTICATE.compile(dialect=postgresql.psycopg.dialect()))
+
+
+def authenticate(token: str) -> Device:
+    params = {"token_hash": _hash(token)}
+    if db.session.get_bind().dialect.name == "postgresql":  # every request of every gate
+        with hotsql.cursor(_AUTHENTICATE_PG, params) as cur:
+            cur.execute(_AUTHENTICATE_PG, params)
+            row = cur.fetchone()
+    else:
+        row = db.session.connection().execute(_AUTHENTICATE, params).first()
+    if row is None:
         raise Unauthorized("unknown or revoked token", code="bad_token")
-    return record
+    device_id, name, role, gate_id, event_id, revoked_at, last_sync_at, version = row
+    if revoked_at is not None:
+        raise Unauthorized("unknown or revoked token", code="bad_token")
+    return Device(device_id, name, role, gate_id, event_id, hotsql.utc(last_sync_at),
+                  int(version or 0))
 
 
 def get(device_id: int) -> ApiToken:
@@ -70,7 +120,8 @@ def revoke(device: ApiToken, *, actor: str) -> ApiToken:
 
 
 @transactional
-def heartbeat(event: Event, device: ApiToken, beat: HeartbeatIn) -> float:
+def heartbeat(event: Event, caller: Device, beat: HeartbeatIn) -> float:
+    device = caller.row()
     now = utcnow()
     clock = beat.clock if beat.clock.tzinfo else beat.clock.replace(tzinfo=dt.UTC)
     device.last_seen_at = now
@@ -91,6 +142,6 @@ def heartbeat(event: Event, device: ApiToken, beat: HeartbeatIn) -> float:
 
 
 @transactional
-def mark_synced(device: ApiToken) -> None:
+def mark_synced(device: Device) -> None:
     """The device has read the sync feed to its end."""
-    device.last_sync_at = utcnow()
+    device.row().last_sync_at = utcnow()

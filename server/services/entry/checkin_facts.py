@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -31,6 +31,8 @@ from ...extensions import db
 from ...models import AccessLevel, Attendee, Badge, Event, Gate, Presence, Scan, Zone, ZoneOccupancy
 from ..issuing import keycache
 from ..issuing.keycache import KeysVersion
+from . import hotsql
+from .hotsql import PRESENCE_COLUMNS, SCAN_COLUMNS
 
 _BADGE = Badge.__table__
 _ATTENDEE = Attendee.__table__
@@ -73,49 +75,78 @@ class Locked:
     presence_day: dt.date | None
     presence_since: dt.datetime | None
     keys_version: KeysVersion
+    occupancy: int | None = None  # the zone's count on the day, when lock_badge read it
 
 
-def lock_badge(badge_id: int, zone_id: int) -> Locked | None:
+def _sqlite_facts() -> Select[Any]:
+    """The badge, its holder and their presence in one zone, with the keys' version
+    (SQLite: its writer lock is already held, so one plain statement is enough)."""
+    return (
+        select(_BADGE.c.id.label("f_id"), _BADGE.c.revision.label("f_revision"),
+               _BADGE.c.status.label("f_status"), _BADGE.c.event_id.label("f_event_id"),
+               _BADGE.c.zone_mask.label("f_zone_mask"), _BADGE.c.day_mask.label("f_day_mask"),
+               _BADGE.c.revoked_at.label("f_revoked_at"),
+               _BADGE.c.attendee_id.label("f_attendee_id"),
+               *(c.label(f"f_{c.name}") for c in keycache.version_columns(_BADGE.c.event_id)),
+               _ATTENDEE.c.name.label("f_name"), _ATTENDEE.c.organization.label("f_organization"),
+               _ATTENDEE.c.country.label("f_country"), _ATTENDEE.c.deleted_at.label("f_deleted_at"),
+               _LEVEL.c.name.label("f_level"), _PRESENCE.c.inside.label("f_inside"),
+               _PRESENCE.c.day.label("f_day"), _PRESENCE.c.since.label("f_since"))
+        .select_from(_BADGE.join(_ATTENDEE, _ATTENDEE.c.id == _BADGE.c.attendee_id)
+                     .join(_LEVEL, _LEVEL.c.id == _ATTENDEE.c.access_level_id)
+                     .outerjoin(_PRESENCE, (_PRESENCE.c.attendee_id == _ATTENDEE.c.id)
+                                & (_PRESENCE.c.zone_id == bindparam("zone"))))
+        .where(_BADGE.c.id == bindparam("badge"))
+    )
+
+
+# Built once: the statements of every scan. A statement object built per call costs more
+# CPU in SQLAlchemy's construction and cache-key code than its round trip (bench/scan_cost.py).
+_SQLITE_FACTS = _sqlite_facts()
+_OCCUPANCY_READ = select(_OCCUPANCY.c.inside).where(
+    _OCCUPANCY.c.zone_id == bindparam("zone"), _OCCUPANCY.c.day == bindparam("day"))
+NO_COUNT, READ_COUNT, LOCK_COUNT = 0, 1, 2  # what lock_badge does with the zone's counter
+
+
+def _postgres() -> bool:
+    return bool(db.session.get_bind().dialect.name == "postgresql")
+
+
+def lock_badge(badge_id: int, zone_id: int, day: dt.date, count: int = NO_COUNT) -> Locked | None:
     """The badge (locked), its holder and their presence in this zone, as plain rows,
-    with the event's key version beside them (see issuing.keycache).
+    with the event's key version beside them (see issuing.keycache), and, when ``count``
+    asks, the zone's occupancy on ``day`` (``LOCK_COUNT`` also locks the counter row:
+    an entry into a zone with a capacity).
 
-    ``FOR UPDATE`` serialises scans of one badge on PostgreSQL, where presence is read
-    by a second statement on purpose: under READ COMMITTED a statement that waited for
-    the lock still sees the snapshot from before the wait for every table but the locked
-    one. SQLite holds its write lock already (``BEGIN IMMEDIATE``): one statement."""
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    badge = (_BADGE.c.id, _BADGE.c.revision, _BADGE.c.status, _BADGE.c.event_id,
-             _BADGE.c.zone_mask, _BADGE.c.day_mask, _BADGE.c.revoked_at, _BADGE.c.attendee_id,
-             *keycache.version_columns(_BADGE.c.event_id))
-    holder = (_ATTENDEE.c.name, _ATTENDEE.c.organization, _ATTENDEE.c.country,
-              _ATTENDEE.c.deleted_at, _LEVEL.c.name.label("level"), _PRESENCE.c.inside,
-              _PRESENCE.c.day, _PRESENCE.c.since)
-
-    def holder_of(query: Select[Any]) -> Select[Any]:
-        return (query.join(_LEVEL, _LEVEL.c.id == _ATTENDEE.c.access_level_id)
-                .outerjoin(_PRESENCE, (_PRESENCE.c.attendee_id == _ATTENDEE.c.id)
-                           & (_PRESENCE.c.zone_id == zone_id)))
-
-    if postgres:
-        b = db.session.execute(
-            select(*badge).where(_BADGE.c.id == badge_id).with_for_update(of=_BADGE)).first()
-        if b is None:
+    PostgreSQL: one call of admit_scan_facts(), which locks, then reads after the wait
+    (a statement that waited for a row lock would see every other table as of before
+    the wait). SQLite holds its write lock already (``BEGIN IMMEDIATE``): one statement."""
+    if _postgres():
+        row = hotsql.facts(badge_id, zone_id, day, count)
+        if row is None:
             return None
-        a = db.session.execute(holder_of(select(*holder).select_from(_ATTENDEE))
-                               .where(_ATTENDEE.c.id == b.attendee_id)).one()
+        (b_id, revision, status, event_id, zone_mask, day_mask, revoked_at, attendee_id,
+         keys_live, keys_top, name, organization, country, deleted_at, level, inside,
+         presence_day, since, occupancy) = row
+        revoked_at, since = hotsql.utc(revoked_at), hotsql.utc(since)
     else:
-        b = a = db.session.execute(
-            holder_of(select(*badge, *holder).select_from(
-                _BADGE.join(_ATTENDEE, _ATTENDEE.c.id == _BADGE.c.attendee_id)))
-            .where(_BADGE.c.id == badge_id)).first()
-        if b is None:
+        conn = db.session.connection()
+        params = {"badge": badge_id, "zone": zone_id, "day": day}
+        found = conn.execute(_SQLITE_FACTS, params).first()
+        if found is None:
             return None
+        (b_id, revision, status, event_id, zone_mask, day_mask, revoked_at, attendee_id,
+         keys_live, keys_top, name, organization, country, deleted_at, level, inside,
+         presence_day, since) = found
+        occupancy = (conn.execute(_OCCUPANCY_READ, params).scalar() or 0
+                     if count != NO_COUNT else None)
     return Locked(
-        badge=BadgeState(b.id, b.revision, b.status), event_id=b.event_id,
-        zone_mask=b.zone_mask, day_mask=b.day_mask, revoked_at=b.revoked_at,
-        holder=Holder(b.attendee_id, a.name, a.organization, a.country, a.level),
-        deleted=a.deleted_at is not None, inside=bool(a.inside), presence_day=a.day,
-        presence_since=a.since, keys_version=(int(b.keys_live), int(b.keys_top)),
+        badge=BadgeState(b_id, revision, status), event_id=event_id, zone_mask=zone_mask,
+        day_mask=day_mask, revoked_at=revoked_at,
+        holder=Holder(attendee_id, name, organization, country, level),
+        deleted=deleted_at is not None, inside=bool(inside), presence_day=presence_day,
+        presence_since=since, keys_version=(int(keys_live), int(keys_top)),
+        occupancy=int(occupancy) if count != NO_COUNT and occupancy is not None else None,
     )
 
 
@@ -157,27 +188,36 @@ def badge_facts(event: Event, claims: BadgeClaims, locked: Locked | None, day: d
     )
 
 
-def zone_facts(zone: Zone, day: dt.date, lock: bool) -> ZoneFacts:
+def count_mode(zone: Zone, direction: Direction) -> int:
+    """What a scan needs of its zone's counter: none without a capacity; an entry locks it
+    (two entries must not both take the last place); an exit only reads it."""
+    if zone.capacity is None:
+        return NO_COUNT
+    return LOCK_COUNT if direction is Direction.IN else READ_COUNT
+
+
+def zone_facts(zone: Zone, day: dt.date, lock: bool, locked: Locked | None = None) -> ZoneFacts:
     """The zone's rules and, for a zone with a capacity, how many are inside today: one
     counter row kept exact by triggers on presence (migration a7c41e9d2b10).
 
-    An entry locks that row (serialising entries into a zone with a capacity, or two
-    could overfill it). On PostgreSQL an upsert that changes nothing does both at once:
-    it creates the day's row if none exists yet, locks it and returns its newest value
-    even when it waited; SQLite's write lock is held already."""
+    Usually ``lock_badge`` has read (and for an entry locked) the counter already. A
+    code that names no badge reads it here: on PostgreSQL an upsert that changes
+    nothing creates the day's row if none exists yet, locks it and returns its newest
+    value even when it waited; SQLite's write lock is held already."""
     occupancy = 0
-    if zone.capacity is not None:
+    if zone.capacity is not None and locked is not None and locked.occupancy is not None:
+        occupancy = locked.occupancy
+    elif zone.capacity is not None:
         key = {"zone_id": zone.id, "day": day}
-        if lock and db.session.get_bind().dialect.name == "postgresql":
+        if lock and _postgres():
             occupancy = db.session.execute(
                 pg_insert(_OCCUPANCY).values(**key, inside=0)
                 .on_conflict_do_update(index_elements=[_OCCUPANCY.c.zone_id, _OCCUPANCY.c.day],
                                        set_={"inside": _OCCUPANCY.c.inside})
                 .returning(_OCCUPANCY.c.inside)).scalar_one()
         else:
-            occupancy = db.session.scalar(
-                select(_OCCUPANCY.c.inside).where(_OCCUPANCY.c.zone_id == zone.id,
-                                                  _OCCUPANCY.c.day == day)) or 0
+            occupancy = db.session.connection().execute(
+                _OCCUPANCY_READ, {"zone": zone.id, "day": day}).scalar() or 0
     return ZoneFacts(allow_reentry=zone.allow_reentry, capacity=zone.capacity, occupancy=occupancy)
 
 
@@ -201,23 +241,27 @@ def presence_move(locked: Locked, gate: Gate, direction: Direction, day: dt.date
             "inside": direction is Direction.IN, "day": day, "since": at, "gate_id": gate.id}
 
 
-def write_scan(row: dict[str, Any], presence: dict[str, Any] | None) -> None:
-    """The scan log row and the presence it moves, in one statement on PostgreSQL (the
-    upsert as a data-modifying CTE of the insert): one round trip, not two.
+def _presence_upsert(dialect_insert: Any) -> Any:
+    values: dict[str, Any] = {c: bindparam(f"p_{c}") for c in PRESENCE_COLUMNS}
+    return dialect_insert(_PRESENCE).values(values).on_conflict_do_update(
+        index_elements=[_PRESENCE.c.attendee_id, _PRESENCE.c.zone_id],
+        set_={c: bindparam(f"p_{c}") for c in ("inside", "day", "since", "gate_id")})
 
-    The scan insert's unique ``scan_id`` still fails the whole statement for a repeated
-    upload, and then nothing of it was written."""
-    log = insert(_SCAN).values(**row)
-    if presence is None:
-        db.session.execute(log)
+
+_LOG = insert(_SCAN).values({c: bindparam(c) for c in SCAN_COLUMNS})
+_MOVE = _presence_upsert(sqlite_insert)
+
+
+def write_scan(row: dict[str, Any], presence: dict[str, Any] | None) -> None:
+    """The scan log row and the presence it moves: on PostgreSQL in one statement (see
+    hotsql); on SQLite two, under the writer lock already held.
+
+    The scan insert's unique ``scan_id`` fails the statement for a repeated upload, and
+    then nothing of it was written."""
+    if _postgres():
+        hotsql.write(row, presence)
         return
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    values = {k: presence[k] for k in ("inside", "day", "since", "gate_id")}
-    upsert = (pg_insert if postgres else sqlite_insert)(_PRESENCE).values(**presence)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[_PRESENCE.c.attendee_id, _PRESENCE.c.zone_id], set_=values)
-    if postgres:
-        db.session.execute(log.add_cte(upsert.cte("moved")))
-    else:
-        db.session.execute(log)
-        db.session.execute(upsert)
+    conn = db.session.connection()
+    conn.execute(_LOG, row)
+    if presence is not None:
+        conn.execute(_MOVE, {f"p_{k}": v for k, v in presence.items()})

@@ -22,8 +22,9 @@ from shared import Reason
 
 from ...errors import Conflict, Forbidden, NotFound
 from ...extensions import db
-from ...models import ApiToken, AuditEntry, Badge, Event, Gate, Presence, Scan, utcnow
+from ...models import AuditEntry, Badge, Event, Gate, Presence, Scan, utcnow
 from ..accounts import audit
+from ..accounts.devices import Device
 from ..db import transactional
 from ..event import setup
 
@@ -83,7 +84,7 @@ def close_due(now: dt.datetime) -> int:
     return total
 
 
-def _annul(event: Event, device: ApiToken | None, scan_id: str, now: dt.datetime) -> Scan:
+def _annul(event: Event, device: Device | None, scan_id: str, now: dt.datetime) -> Scan:
     original = db.session.scalars(
         select(Scan).where(Scan.scan_id == scan_id, Scan.event_id == event.id).with_for_update()
     ).first()
@@ -116,5 +117,5 @@ def _annul(event: Event, device: ApiToken | None, scan_id: str, now: dt.datetime
     return entry
 
 
-def annul(event: Event, device: ApiToken | None, scan_id: str, now: dt.datetime | None = None) -> Scan:
+def annul(event: Event, device: Device | None, scan_id: str, now: dt.datetime | None = None) -> Scan:
     return transactional(_annul)(event, device, scan_id, now or utcnow())

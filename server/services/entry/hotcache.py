@@ -53,9 +53,12 @@ def setup_version() -> int:
                or 0)
 
 
-def event_and_gate(gate_ref: str) -> tuple[Event, Gate]:
+def event_and_gate(gate_ref: str, version: int | None = None) -> tuple[Event, Gate]:
+    """The event and gate a scan names. ``version``: the setup version if the caller has
+    just read it (a device's authentication reads it in the same statement), saving the
+    scan a round trip."""
     key = events.selector()
-    version = setup_version()
+    version = setup_version() if version is None else version
     with _lock:
         snap = _snapshots.get(key)
         snap = snap if snap is not None and snap.version == version else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import g, has_request_context, request, session
@@ -20,6 +21,9 @@ from shared.masks import MAX_DAYS
 from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...models import ApiToken, Event
+
+if TYPE_CHECKING:
+    from ..accounts.devices import Device
 from ..accounts import audit
 from ..db import transactional
 
@@ -51,11 +55,12 @@ def default() -> Event:
     return found
 
 
-def device_event_id(device: ApiToken) -> int | None:
+def device_event_id(device: ApiToken | Device) -> int | None:
     """A gate device's event: its own, else its gate's; None = the default event."""
     if device.event_id is not None:
         return device.event_id
-    return device.gate.event_id if device.gate is not None else None
+    gate = getattr(device, "gate", None)  # a row; a Device carries its gate's event already
+    return gate.event_id if gate is not None else None
 
 
 def _requested_id() -> int | None:
