@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from shared import Direction, Reason, Verdict, days_of, mask_of
-from shared.schemas import (
+from shared.schemas import ScanIn, ScanMode
+from shared.sync_schemas import (
     PACKED_ACTIVE,
     PACKED_ERASED,
     BadgeRecord,
     PackedBadge,
     PresenceRecord,
-    ScanIn,
-    ScanMode,
 )
 
 from .outcomes import PresenceChange

@@ -25,13 +25,12 @@ from shared.schemas import (
     GateOut,
     HeartbeatIn,
     HeartbeatOut,
-    PackedSyncOut,
     ScanBatchIn,
     ScanBatchOut,
     ScanIn,
-    SyncOut,
     ZoneOut,
 )
+from shared.sync_schemas import PackedSyncOut, SyncOut
 
 from .errors import ScannerError, ServerUnreachable, UnknownGate
 from .outcomes import GateSetup

@@ -9,15 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared import MAX_ID, Direction
-from shared.schemas import (
-    SYNC_FORMATS,
-    AccessLevelOut,
-    CleanStr,
-    DeviceOut,
-    GateOut,
-    PresenceOut,
-    ZoneOut,
-)
+from shared.schemas import AccessLevelOut, CleanStr, DeviceOut, GateOut, PresenceOut, ZoneOut
+from shared.sync_schemas import SYNC_FORMATS
 
 from ..services.event import sync
 

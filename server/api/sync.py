@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from shared.schemas import SyncOut
+from shared.sync_schemas import SyncOut
 
 from ..access import GATE
 from ..services.accounts import devices

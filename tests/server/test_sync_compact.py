@@ -14,7 +14,7 @@ from scanner_client.store import GateStore
 from scanner_client.sync import SyncEngine
 from scanner_client.transport import DeadlineClient
 from shared import days_of, format_badge_number, open_record, slots_of
-from shared.schemas import PACKED_ACTIVE, PACKED_ERASED, PACKED_FIELDS, PackedSyncOut
+from shared.sync_schemas import PACKED_ACTIVE, PACKED_ERASED, PACKED_FIELDS, PackedSyncOut
 from tests.support.factories import new_badge, scan
 from tests.support.inproc import AppServer
 from tests.support.live import LiveServer

@@ -43,7 +43,7 @@ from shared import (
     format_badge_number,
     seal_record,
 )
-from shared.schemas import BadgeRecord
+from shared.sync_schemas import BadgeRecord
 
 DAY0 = dt.date(2026, 5, 12)
 DAYS = [DAY0 + dt.timedelta(days=i) for i in range(4)]

@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import Row, select, tuple_, update
 
 from shared import day_offsets_of, format_badge_number, slots_of
-from shared.schemas import (
+from shared.sync_schemas import (
     PACKED_ACTIVE,
     PACKED_ERASED,
     PACKED_REVOKED,
@@ -142,7 +142,7 @@ def feed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE, gate: str 
 
 def feed_packed(event: Event, cursor: str | None, limit: int = DEFAULT_PAGE,
                 gate: str | None = None) -> tuple[bytes, bool]:
-    """Format 2 (``shared.schemas.PackedSyncOut``) as JSON bytes, and whether more follow.
+    """Format 2 (``shared.sync_schemas.PackedSyncOut``) as JSON bytes, and whether more follow.
 
     Written straight from the rows with orjson: at 20,000 records a page, a pydantic
     model per record cost more than the query. The LAN fields (gate devices, and the

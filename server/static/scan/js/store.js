@@ -24,7 +24,7 @@ function done(tx) {
 }
 
 /**
- * A sync page in format 2 (badges as arrays, see shared/schemas.py PackedSyncOut) as the
+ * A sync page in format 2 (badges as arrays, see shared/sync_schemas.py PackedSyncOut) as the
  * records this store keeps; a format 1 page (an older server) passes through unchanged.
  */
 export function unpackPage(page) {
