@@ -45,19 +45,41 @@ class Counter:
         def on_commit(*_: Any) -> None:
             self.commits += 1
 
-        event.listen(engine, "begin", on_begin)
-        event.listen(engine, "commit", on_commit)
         if engine.dialect.name == "postgresql":
+            # At the driver: the scan lane (server/lane.py) commits on psycopg itself, and
+            # psycopg sends BEGIN on its own, one per transaction that ends in a COMMIT
+            # or a ROLLBACK.
             import psycopg
+            from psycopg import pq
 
             original = psycopg.Cursor.execute
+            commit, rollback = psycopg.Connection.commit, psycopg.Connection.rollback
 
             def execute(cur: Any, *args: Any, **kwargs: Any) -> Any:
                 self.statements += 1
                 return original(cur, *args, **kwargs)
 
+            def ends(conn: Any) -> bool:
+                return bool(conn.info.transaction_status != pq.TransactionStatus.IDLE)
+
+            def on_driver_commit(conn: Any) -> None:
+                if ends(conn):
+                    on_begin()
+                    on_commit()
+                commit(conn)
+
+            def on_driver_rollback(conn: Any) -> None:
+                if ends(conn):
+                    on_begin()
+                    on_commit()  # a ROLLBACK is a round trip as a COMMIT is
+                rollback(conn)
+
             psycopg.Cursor.execute = execute  # type: ignore[method-assign]
+            psycopg.Connection.commit = on_driver_commit  # type: ignore[method-assign]
+            psycopg.Connection.rollback = on_driver_rollback  # type: ignore[method-assign]
         else:
+            event.listen(engine, "begin", on_begin)
+            event.listen(engine, "commit", on_commit)
             event.listen(engine, "before_cursor_execute", lambda *_: self._count())
 
     def _count(self) -> None:
@@ -69,7 +91,7 @@ class Counter:
 
 def measure(db_kind: str, scans: int, gate: str) -> None:
     server = AppServer(db_kind, Path(tempfile.mkdtemp(prefix="admit-cost-")),
-                       attendees=scans * 2 + 10).start()
+                       attendees=scans * 3 + 30).start()
     try:
         app = server.app
         with app.app_context():
@@ -91,7 +113,11 @@ def measure(db_kind: str, scans: int, gate: str) -> None:
 
         for code in codes[:20]:  # warm: caches, compiled statements, pool
             post(code)
-        for kind, batch in (("distinct", codes[20:20 + scans]), ("repeats", codes[20:20 + scans])):
+        paths = ("lane", "full") if db_kind == "postgres" else ("full",)
+        parts = {path: codes[20 + i * scans:20 + (i + 1) * scans] for i, path in enumerate(paths)}
+        runs = [(path, kind, parts[path]) for path in paths for kind in ("distinct", "repeats")]
+        for path, kind, batch in runs:
+            app.config["SCAN_LANE"] = path == "lane"
             before = counter.snapshot()
             cpu0, wall0 = time.process_time(), time.perf_counter()
             reasons: dict[str, int] = {}
@@ -102,7 +128,7 @@ def measure(db_kind: str, scans: int, gate: str) -> None:
             st, be, co = (a - b for a, b in zip(counter.snapshot(), before, strict=True))
             n = len(batch)
             trips = (st + be + co) / n if db_kind == "postgres" else 0
-            print(f"{db_kind:9} {kind:9} {n:6d} {st / n:6.1f} {trips:6.1f} "
+            print(f"{db_kind:9} {path:5} {kind:9} {n:6d} {st / n:6.1f} {trips:6.1f} "
                   f"{cpu / n * 1000:8.2f} {wall / n * 1000:8.2f}  {reasons}", flush=True)
     finally:
         server.stop()
@@ -115,7 +141,7 @@ def main() -> None:
     parser.add_argument("--gate", default=GATE)
     args = parser.parse_args()
     print(f"gate {args.gate!r}; one client, in process (Flask test client, no HTTP server)")
-    print(f"{'db':9} {'kind':9} {'scans':>6} {'stmts':>6} {'trips':>6} {'cpu ms':>8} "
+    print(f"{'db':9} {'path':5} {'kind':9} {'scans':>6} {'stmts':>6} {'trips':>6} {'cpu ms':>8} "
           f"{'wall ms':>8}  reasons")
     for db_kind in args.db.split(","):
         measure(db_kind, args.scans, args.gate)

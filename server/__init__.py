@@ -41,6 +41,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     prepare_engine_options(app)
     db.init_app(app)
+    from . import lane
+
+    lane.install(app)  # before security.init_app: ProxyFix goes outside the lane
     security.init_app(app)
     ratelimit.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)

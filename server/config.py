@@ -90,6 +90,9 @@ class Config:
         # SQLite: online scans arriving together share one commit (services.entry.groupcommit);
         # 0 commits each alone (for measuring the difference: bench/scan_throughput.py).
         self.SQLITE_GROUP_COMMIT = env.get("SQLITE_GROUP_COMMIT", "1") == "1"
+        # PostgreSQL: an online scan runs outside Flask and the ORM session (server/lane.py);
+        # 0 sends every scan through the full path (for measuring: bench/scan_throughput.py).
+        self.SCAN_LANE = env.get("SCAN_LANE", "1") == "1"
         # The in-process worker's tick (retention, day's-end check-out, webhooks); 0 = off.
         self.WORKER_INTERVAL_S = float(env.get("ADMIT_WORKER_INTERVAL_S", "10"))
         # First retry of a failed webhook delivery; doubles each time (capped at an hour).

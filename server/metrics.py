@@ -35,6 +35,8 @@ BATCH_SIZE = Histogram("admit_scan_batch_size", "Offline scans per batch upload"
                        buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1000))
 COMMIT_GROUP = Histogram("admit_scan_commit_group", "Online scans that shared one commit "
                          "(SQLite group commit)", buckets=(1, 2, 3, 4, 6, 8, 12, 16, 32))
+SCAN_PATH = Counter("admit_scan_path", "Online scans by the path that answered them: the "
+                    "scan lane, or the full path and why (server/lane.py)", ["path", "why"])
 REQUESTS = Counter("admit_http_requests", "HTTP requests answered", ["endpoint", "status"])
 GATE_ONLINE_WITHIN_S = 120  # as the dashboard's gate states
 

@@ -37,11 +37,29 @@ class NotReady(AdmitError):
     code = "not_ready"
 
 
-def _request_id() -> str:
+def request_id_from(given: str) -> str:
     # An id from the proxy (nginx sets one) ties its log line to ours; anything odd is
     # replaced rather than echoed into logs and headers.
-    given = request.headers.get("X-Request-ID", "")
     return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def _request_id() -> str:
+    return request_id_from(request.headers.get("X-Request-ID", ""))
+
+
+def record(request_id: str, method: str, path: str, endpoint: str, status: int,
+           elapsed: float, remote: str | None, size: int | None) -> None:
+    """Count a request, time a scan, and write its one JSON log line (the Flask hook
+    below, and the scan lane, server/lane.py)."""
+    metrics.REQUESTS.labels(endpoint, str(status)).inc()
+    if endpoint == SCAN_ENDPOINT and status == 200:
+        metrics.SCAN_LATENCY.observe(elapsed)
+    if log.isEnabledFor(logging.INFO):
+        log.info(json.dumps({
+            "ts": round(time.time(), 3), "request_id": request_id, "method": method,
+            "path": path, "endpoint": endpoint, "status": status,
+            "duration_ms": round(elapsed * 1000, 2), "remote": remote, "bytes": size,
+        }, separators=(",", ":")))
 
 
 def _start() -> None:
@@ -54,17 +72,9 @@ def _finish(response: Response) -> Response:
     elapsed = time.perf_counter() - started if started is not None else 0.0
     request_id = getattr(g, "admit_request_id", None) or _request_id()
     response.headers["X-Request-ID"] = request_id
-    endpoint = request.endpoint or "unmatched"
-    metrics.REQUESTS.labels(endpoint, str(response.status_code)).inc()
-    if endpoint == SCAN_ENDPOINT and response.status_code == 200:
-        metrics.SCAN_LATENCY.observe(elapsed)
-    if log.isEnabledFor(logging.INFO):
-        log.info(json.dumps({
-            "ts": round(time.time(), 3), "request_id": request_id, "method": request.method,
-            "path": request.path, "endpoint": endpoint, "status": response.status_code,
-            "duration_ms": round(elapsed * 1000, 2), "remote": request.remote_addr,
-            "bytes": response.calculate_content_length(),
-        }, separators=(",", ":")))
+    record(request_id, request.method, request.path, request.endpoint or "unmatched",
+           response.status_code, elapsed, request.remote_addr,
+           response.calculate_content_length())
     return response
 
 

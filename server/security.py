@@ -64,15 +64,18 @@ class AdaptiveSecureSessionInterface(SecureCookieSessionInterface):
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
+def standard_headers(policy: str, secure: bool) -> list[tuple[str, str]]:
+    """The headers every response carries (this module's hook, and the scan lane's)."""
+    headers = [("Content-Security-Policy", policy), ("X-Frame-Options", "SAMEORIGIN"),
+               ("X-Content-Type-Options", "nosniff"),
+               ("Referrer-Policy", "strict-origin-when-cross-origin")]
+    return [*headers, ("Strict-Transport-Security", HSTS)] if secure else headers
+
+
 def _headers(response: Response) -> Response:
     view = current_app.view_functions.get(request.endpoint or "")
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", policy_for(view))
-    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    for name, value in standard_headers(policy_for(view), request.is_secure):
+        response.headers.setdefault(name, value)
     return response
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql
@@ -83,14 +84,24 @@ _AUTHENTICATE = (
 _AUTHENTICATE_PG = str(_AUTHENTICATE.compile(dialect=postgresql.psycopg.dialect()))
 
 
+def token_hash(token: str) -> str:
+    return _hash(token)
+
+
 def authenticate(token: str) -> Device:
     params = {"token_hash": _hash(token)}
-    if db.session.get_bind().dialect.name == "postgresql":  # every request of every gate
+    if hotsql.on_postgres():  # every request of every gate
         with hotsql.cursor(_AUTHENTICATE_PG, params) as cur:
             cur.execute(_AUTHENTICATE_PG, params)
             row = cur.fetchone()
     else:
         row = db.session.connection().execute(_AUTHENTICATE, params).first()
+    return device_of(row)
+
+
+def device_of(row: Any) -> Device:
+    """The device of an authentication row (``_AUTHENTICATE``'s columns), or
+    Unauthorized: no such token, or a revoked one."""
     if row is None:
         raise Unauthorized("unknown or revoked token", code="bad_token")
     device_id, name, role, gate_id, event_id, revoked_at, last_sync_at, version = row
@@ -98,6 +109,12 @@ def authenticate(token: str) -> Device:
         raise Unauthorized("unknown or revoked token", code="bad_token")
     return Device(device_id, name, role, gate_id, event_id, hotsql.utc(last_sync_at),
                   int(version or 0))
+
+
+def authenticate_with_facts(token: str, facts: tuple[int, int, dt.date, int]) -> Device:
+    """The scan lane's first round trip when it knows the token's event already: the
+    token and a scan's facts (hotsql.token_and_facts) in one statement."""
+    return device_of(hotsql.token_and_facts(_AUTHENTICATE_PG, _hash(token), facts))
 
 
 def get(device_id: int) -> ApiToken:

@@ -67,11 +67,38 @@ BATCH_CHUNK = 200
 
 @dataclass
 class ScanResult:
-    scan: Scan  # transient on the hot path: written with a Core INSERT
+    scan: Scan | LoggedScan  # a stored Scan for a repeat, else what was just written
     gate: Gate
     attendee: Holder | None
     badge: BadgeState | None
     duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedScan:
+    """A scan log row as written (hotsql.SCAN_COLUMNS): plain values, no ORM instance
+    (building one cost a scan as much as its signature check)."""
+
+    scan_id: str
+    event_id: int
+    device_id: int | None
+    gate_id: int
+    zone_id: int
+    direction: str
+    code: str | None
+    badge_id: int | None
+    badge_revision: int | None
+    attendee_id: int | None
+    verdict: str
+    reason: str
+    server_reason: str
+    mode: str
+    lan_seq: int | None
+    scanned_at: dt.datetime
+    device_time: dt.datetime | None
+    received_at: dt.datetime
+    conflict: str | None
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -109,14 +136,15 @@ class _Seen:
 
 
 def _facts(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyRing,
-           at: dt.datetime, revoked_as_of: dt.datetime | None) -> tuple[_Seen, Decision]:
-    """Step 1 and 2, shared by both paths: read the facts under lock, then decide."""
+           at: dt.datetime, revoked_as_of: dt.datetime | None,
+           verified: BadgeClaims | None = None) -> tuple[_Seen, Decision]:
+    """Step 1 and 2, shared by both paths: read the facts under lock, then decide.
+    ``verified``: the code's claims, when the caller has verified it with ``ring``."""
     direction = Direction(scan_in.direction or gate.direction)
     day = setup.today(event, at)
     claims: BadgeClaims | TokenError
-    manual = False
-    claims, manual = _claims(event, scan_in.code, ring)
-    locked = (lock_badge(claims.badge_id, gate.zone_id, day, count_mode(gate.zone, direction))
+    claims, manual = (verified, False) if verified else _claims(event, scan_in.code, ring)
+    locked = (lock_badge(*_lock_key(claims, gate, direction, day))
               if isinstance(claims, BadgeClaims) else None)
     if locked is not None and not keycache.is_current(ring, locked.keys_version):
         # The cached ring is older than the keys (one was added or retired): decide with
@@ -137,13 +165,31 @@ def _facts(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyR
     # an open gate; a scan there from a lost or forgotten device admits no one).
     allowed = caller.may_scan_at(gate, direction) and gate.active
     gate_facts = GateFacts(zone_slot=gate.zone.slot, direction=direction, device_allowed=allowed)
-    zones = zone_facts(gate.zone, day, lock=direction is Direction.IN, locked=locked)
+    zones = zone_facts(gate.zone, locked)
     verdict = decide(claims, gate_facts, zones, badge, day)
     if not allowed and verdict.admitted:
         # The shared policy lets every exit out; a bound device at a gate (or in a
         # direction) that is not its own is refused before that rule, exits included.
         verdict = Decision(Verdict.DENY, Reason.DEVICE_NOT_ALLOWED)
     return _Seen(claims, manual, locked, direction, day), verdict
+
+
+def _lock_key(claims: BadgeClaims, gate: Gate, direction: Direction,
+              day: dt.date) -> tuple[int, int, dt.date, int]:
+    return claims.badge_id, gate.zone_id, day, count_mode(gate.zone, direction)
+
+
+def facts_key(event: Event, gate: Gate, scan_in: ScanIn, ring: KeyRing, at: dt.datetime
+              ) -> tuple[tuple[int, int, dt.date, int], BadgeClaims] | None:
+    """What an online scan's facts step will lock and read, when its code verifies with
+    ``ring`` (the scan lane reads those facts with the device's token, one round trip),
+    and the verified claims (for ``decide_online``: one signature check per scan)."""
+    try:
+        claims = verify_token(scan_in.code, ring)
+    except TokenError:
+        return None
+    return _lock_key(claims, gate, Direction(scan_in.direction or gate.direction),
+                     setup.today(event, at)), claims
 
 
 def _claims(event: Event, code: str, ring: KeyRing) -> tuple[BadgeClaims | TokenError, bool]:
@@ -162,7 +208,7 @@ def _claims(event: Event, code: str, ring: KeyRing) -> tuple[BadgeClaims | Token
 def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen, *,
          shown: Decision, server: Decision, mode: str, scanned_at: dt.datetime,
          received_at: dt.datetime, conflict: str | None,
-         presence_at: dt.datetime | None = None, note: str | None = None) -> Scan:
+         presence_at: dt.datetime | None = None, note: str | None = None) -> LoggedScan:
     """Step 3 and 4: append to the scan log and, when ``presence_at`` is given, move
     presence, in one statement where the database allows (``write_scan``). The scan's
     unique scan_id makes a repeated upload fail here, and the caller answers with the
@@ -193,20 +239,21 @@ def _log(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, seen: _Seen,
     moved = (presence_move(seen.locked, gate, seen.direction, seen.day, presence_at)
              if presence_at is not None and seen.locked is not None else None)
     write_scan(row, moved)
-    return Scan(**row)  # transient: the answer is shaped from it, nothing reloads
+    return LoggedScan(**row)  # the answer is shaped from it, nothing reloads
 
 
-def _result(scan: Scan, gate: Gate, seen: _Seen) -> ScanResult:
+def _result(scan: LoggedScan, gate: Gate, seen: _Seen) -> ScanResult:
     locked = seen.locked
     holder = locked.holder if locked and not locked.deleted else None  # deleted: no one
     return ScanResult(scan, gate, holder, locked.badge if locked else None, duplicate=False)
 
 
-@transactional
-def _decide_online(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyRing,
-                   now: dt.datetime) -> ScanResult:
-    """The online path: the server's clock and the server's verdict."""
-    seen, verdict = _facts(event, caller, gate, scan_in, ring, now, revoked_as_of=None)
+def decide_online(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyRing,
+                  now: dt.datetime, verified: BadgeClaims | None = None) -> ScanResult:
+    """The online path: the server's clock and the server's verdict. The caller owns the
+    transaction: ``_decide_online`` below, or the scan lane (server/lane.py)."""
+    seen, verdict = _facts(event, caller, gate, scan_in, ring, now, revoked_as_of=None,
+                           verified=verified)
     scan = _log(event, caller, gate, scan_in, seen, shown=verdict, server=verdict, mode="online",
                 scanned_at=now, received_at=now, conflict=None,
                 presence_at=now if verdict.admitted else None)
@@ -214,6 +261,9 @@ def _decide_online(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ri
         badge_id = seen.claims.badge_id if isinstance(seen.claims, BadgeClaims) else None
         privacy.audit_typed(caller.name, scan_in.code, badge_id, found=seen.manual)
     return _result(scan, gate, seen)
+
+
+_decide_online = transactional(decide_online)
 
 
 def _record_offline(event: Event, caller: Caller, gate: Gate, scan_in: ScanIn, ring: KeyRing,

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, bindparam, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from shared import (
@@ -109,7 +108,7 @@ NO_COUNT, READ_COUNT, LOCK_COUNT = 0, 1, 2  # what lock_badge does with the zone
 
 
 def _postgres() -> bool:
-    return bool(db.session.get_bind().dialect.name == "postgresql")
+    return hotsql.on_postgres()
 
 
 def lock_badge(badge_id: int, zone_id: int, day: dt.date, count: int = NO_COUNT) -> Locked | None:
@@ -196,28 +195,12 @@ def count_mode(zone: Zone, direction: Direction) -> int:
     return LOCK_COUNT if direction is Direction.IN else READ_COUNT
 
 
-def zone_facts(zone: Zone, day: dt.date, lock: bool, locked: Locked | None = None) -> ZoneFacts:
+def zone_facts(zone: Zone, locked: Locked | None) -> ZoneFacts:
     """The zone's rules and, for a zone with a capacity, how many are inside today: one
-    counter row kept exact by triggers on presence (migration a7c41e9d2b10).
-
-    Usually ``lock_badge`` has read (and for an entry locked) the counter already. A
-    code that names no badge reads it here: on PostgreSQL an upsert that changes
-    nothing creates the day's row if none exists yet, locks it and returns its newest
-    value even when it waited; SQLite's write lock is held already."""
-    occupancy = 0
-    if zone.capacity is not None and locked is not None and locked.occupancy is not None:
-        occupancy = locked.occupancy
-    elif zone.capacity is not None:
-        key = {"zone_id": zone.id, "day": day}
-        if lock and _postgres():
-            occupancy = db.session.execute(
-                pg_insert(_OCCUPANCY).values(**key, inside=0)
-                .on_conflict_do_update(index_elements=[_OCCUPANCY.c.zone_id, _OCCUPANCY.c.day],
-                                       set_={"inside": _OCCUPANCY.c.inside})
-                .returning(_OCCUPANCY.c.inside)).scalar_one()
-        else:
-            occupancy = db.session.connection().execute(
-                _OCCUPANCY_READ, {"zone": zone.id, "day": day}).scalar() or 0
+    counter row kept exact by triggers on presence (migration a7c41e9d2b10), read (and
+    for an entry locked) by ``lock_badge``. Without a badge row there is nothing to
+    admit (``revoked`` or the token's own reason outranks ``zone_full``), so no count."""
+    occupancy = locked.occupancy if locked is not None and locked.occupancy is not None else 0
     return ZoneFacts(allow_reentry=zone.allow_reentry, capacity=zone.capacity, occupancy=occupancy)
 
 

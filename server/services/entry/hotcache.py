@@ -77,6 +77,16 @@ def event_and_gate(gate_ref: str, version: int | None = None) -> tuple[Event, Ga
     return snap.event, gate
 
 
+def cached(selector: int | None, gate_ref: str) -> tuple[int, Event, Gate] | None:
+    """The version, event and gate from this process's copy alone, or None (not loaded
+    yet): the scan lane then hands the scan to the full path, which loads them. The
+    caller compares the version with the one it read."""
+    with _lock:
+        snap = _snapshots.get(selector)
+        gate = snap.gates.get(gate_ref) if snap is not None else None
+    return (snap.version, snap.event, gate) if snap is not None and gate is not None else None
+
+
 def clear() -> None:
     with _lock:
         _snapshots.clear()

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -27,6 +29,7 @@ SCAN_COLUMNS = ("scan_id", "event_id", "device_id", "gate_id", "zone_id", "direc
                 "conflict", "note")
 PRESENCE_COLUMNS = ("attendee_id", "zone_id", "inside", "day", "since", "gate_id")
 FACTS = "SELECT * FROM admit_scan_facts(%s, %s, %s, %s)"  # migration d9b4c6e8f012
+FACTS_WIDTH = 19  # its columns
 
 _LOG = (f"INSERT INTO scans ({', '.join(SCAN_COLUMNS)}) "
         f"VALUES ({', '.join(f'%({c})s' for c in SCAN_COLUMNS)})")
@@ -38,23 +41,55 @@ _LOG_AND_MOVE = (
     "day = EXCLUDED.day, since = EXCLUDED.since, gate_id = EXCLUDED.gate_id) " + _LOG)
 
 
+@dataclass
+class _Lane:
+    pooled: Any
+    prefetched: dict[tuple[Any, ...], tuple[Any, ...] | None] = field(default_factory=dict)
+    read: tuple[Any, Any, Any] = (None, None, None)  # presence as the facts found it
+    capacity: int | None = None
+
+
+# The scan lane's pooled connection (server/lane.py), while it runs a scan outside the
+# ORM session: these statements then go there, in the lane's own transaction.
+_LANE: ContextVar[_Lane | None] = ContextVar("admit_scan_lane", default=None)
+
+
+@contextmanager
+def lane(pooled: Any) -> Iterator[None]:
+    """Run this block's statements on ``pooled`` (a pool's raw connection) instead of the
+    session's connection."""
+    token = _LANE.set(_Lane(pooled))
+    try:
+        yield
+    finally:
+        _LANE.reset(token)
+
+
+def on_postgres() -> bool:
+    """Whether the scan path's statements go to PostgreSQL (the lane only runs there)."""
+    return _LANE.get() is not None or db.session.get_bind().dialect.name == "postgresql"
+
+
 @contextmanager
 def cursor(statement: str, params: Any) -> Iterator[Any]:
-    """A psycopg cursor on the session's connection, in its transaction. A driver error
-    leaves as SQLAlchemy's own would (IntegrityError for a repeated scan_id,
-    OperationalError for a dead or silent database), and a broken connection is
+    """A psycopg cursor on the session's connection (or the lane's), in its transaction.
+    A driver error leaves as SQLAlchemy's own would (IntegrityError for a repeated
+    scan_id, OperationalError for a dead or silent database), and a broken connection is
     invalidated so the pool never hands it out again."""
-    conn = db.session.connection()
-    driver = conn.connection.dbapi_connection
+    state = _LANE.get()
+    pooled = state.pooled if state is not None else None
+    conn = db.session.connection() if pooled is None else None
+    driver = pooled.driver_connection if conn is None else conn.connection.dbapi_connection
     try:
-        with driver.cursor() as cur:  # type: ignore[union-attr]
+        with driver.cursor() as cur:
             yield cur
     except psycopg.Error as exc:
-        broken = bool(driver.closed or driver.broken)  # type: ignore[union-attr]
+        broken = bool(driver.closed or driver.broken)
         if broken:
-            conn.invalidate(exc)
+            (pooled or conn).invalidate(exc)
         raise DBAPIError.instance(statement, params, exc, psycopg.Error, hide_parameters=True,
-                                  connection_invalidated=broken, dialect=conn.dialect) from exc
+                                  connection_invalidated=broken,
+                                  dialect=db.engine.dialect if conn is None else conn.dialect) from exc
 
 
 def utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -62,18 +97,123 @@ def utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(dt.UTC) if value is not None else None
 
 
+# The scan lane runs in autocommit: no BEGIN or COMMIT of its own, no lock held while
+# Python decides. Its facts are read without locks (admit_scan_facts' SELECT, same
+# columns), and an admit is written on condition that presence (and, entering a zone
+# with a capacity, the count under the counter row's lock) is still what was read; a
+# write that finds otherwise writes nothing and the scan goes to the locking path.
+_PLAIN_FACTS = """
+SELECT b.id, b.revision, b.status::text, b.event_id, b.zone_mask, b.day_mask, b.revoked_at,
+       b.attendee_id,
+       (SELECT count(*) FROM signing_keys k WHERE k.event_id = b.event_id AND k.retired_at IS NULL),
+       (SELECT coalesce(max(k.key_id), 0) FROM signing_keys k WHERE k.event_id = b.event_id),
+       a.name::text, a.organization::text, a.country::text, a.deleted_at, l.name::text,
+       p.inside, p.day, p.since,
+       CASE WHEN %(f_count)s = 0 THEN 0 ELSE coalesce((SELECT o.inside FROM zone_occupancy o
+         WHERE o.zone_id = %(f_zone)s AND o.day = %(f_day)s), 0) END
+  FROM badges b
+  JOIN attendees a ON a.id = b.attendee_id
+  JOIN access_levels l ON l.id = a.access_level_id
+  LEFT JOIN presence p ON p.attendee_id = a.id AND p.zone_id = %(f_zone)s
+ WHERE b.id = {badge}"""
+_LANE_FACTS = _PLAIN_FACTS.format(badge="%(f_badge)s")
+_PRESENCE_AS_READ = ("presence.inside = %(e_inside)s AND presence.day = %(e_day)s "
+                     "AND presence.since = %(e_since)s")
+# The badge row is locked first, as every check-in does (admit_scan_facts), so the lane
+# and the locking path exclude each other per badge; the counter row (an entry into a
+# zone with a capacity) after it, in that order: ``room`` reads from ``held``.
+_HELD = "held AS (SELECT id FROM badges WHERE id = %(badge_id)s FOR UPDATE)"
+_ROOM = ("room AS (INSERT INTO zone_occupancy AS o (zone_id, day, inside) "
+         "SELECT %(p_zone_id)s, %(p_day)s, 0 FROM held ON CONFLICT (zone_id, day) "
+         "DO UPDATE SET inside = o.inside RETURNING o.inside)")
+_MOVE_IF = (
+    "moved AS (INSERT INTO presence ({cols}) SELECT {values} FROM {source} "
+    "ON CONFLICT (attendee_id, zone_id) DO UPDATE SET inside = EXCLUDED.inside, "
+    "day = EXCLUDED.day, since = EXCLUDED.since, gate_id = EXCLUDED.gate_id "
+    f"WHERE {_PRESENCE_AS_READ} RETURNING 1)").format(
+    cols=", ".join(PRESENCE_COLUMNS), values=", ".join(f"%(p_{c})s" for c in PRESENCE_COLUMNS),
+    source="{source}")
+_LOG_IF_MOVED = (f"INSERT INTO scans ({', '.join(SCAN_COLUMNS)}) "
+                 f"SELECT {', '.join(f'%({c})s' for c in SCAN_COLUMNS)} "
+                 "WHERE EXISTS (SELECT 1 FROM moved) RETURNING 1")
+_LANE_MOVE = f"WITH {_HELD}, {_MOVE_IF.format(source='held')} {_LOG_IF_MOVED}"
+_LANE_ENTER = (f"WITH {_HELD}, {_ROOM}, "
+               f"{_MOVE_IF.format(source='room WHERE room.inside < %(capacity)s')} "
+               f"{_LOG_IF_MOVED}")
+
+
+class LostRace(Exception):
+    """The scan lane's conditional write found presence or the zone's count changed
+    since its facts were read: nothing was written."""
+
+
+def lane_capacity(capacity: int | None) -> None:
+    """The capacity an admit in this lane scan must find room under (an entry into a
+    zone with one), checked by the write under the counter's lock."""
+    state = _LANE.get()
+    if state is not None:
+        state.capacity = capacity
+
+
 def facts(badge_id: int, zone_id: int, day: dt.date, count: int) -> tuple[Any, ...] | None:
     params = (badge_id, zone_id, day, count)
-    with cursor(FACTS, params) as cur:
-        cur.execute(FACTS, params)
+    state = _LANE.get()
+    if state is None:
+        with cursor(FACTS, params) as cur:
+            cur.execute(FACTS, params)
+            found: tuple[Any, ...] | None = cur.fetchone()
+            return found
+    if params in state.prefetched:  # read with the token already
+        row = state.prefetched.pop(params)
+    else:
+        values = {"f_badge": badge_id, "f_zone": zone_id, "f_day": day, "f_count": count}
+        with cursor(_LANE_FACTS, values) as cur:
+            cur.execute(_LANE_FACTS, values)
+            row = cur.fetchone()
+    state.read = row[15:18] if row is not None else (None, None, None)
+    return row
+
+
+_TOKEN_AND_FACTS: dict[str, str] = {}
+
+
+def token_and_facts(auth_sql: str, token_hash: str,
+                    params: tuple[int, int, dt.date, int]) -> tuple[Any, ...] | None:
+    """The device's token row and, beside it, the facts ``facts(*params)`` would read
+    (the lane's, without locks): one statement, one round trip. The facts are read for
+    a token that is not revoked only, and wait in the lane for the check-in engine's
+    ``facts`` call. Returns the token's columns, or None."""
+    statement = _TOKEN_AND_FACTS.get(auth_sql)
+    if statement is None:
+        facts_sql = _PLAIN_FACTS.format(badge="CASE WHEN t.revoked_at IS NULL THEN %(f_badge)s END")
+        statement = _TOKEN_AND_FACTS[auth_sql] = (
+            f"SELECT * FROM ({auth_sql}) AS t LEFT JOIN LATERAL ({facts_sql}) AS f ON true")
+    badge_id, zone_id, day, count = params
+    values = {"token_hash": token_hash, "f_badge": badge_id, "f_zone": zone_id, "f_day": day,
+              "f_count": count}
+    with cursor(statement, values) as cur:
+        cur.execute(statement, values)
         row: tuple[Any, ...] | None = cur.fetchone()
-        return row
+    if row is None:
+        return None
+    width = len(row) - FACTS_WIDTH
+    state = _LANE.get()
+    if state is not None:
+        state.prefetched[params] = row[width:] if row[width] is not None else None
+    return row[:width]
 
 
 def write(row: dict[str, Any], presence: dict[str, Any] | None) -> None:
     statement, params = _LOG, row
+    state = _LANE.get()
     if presence is not None:
-        statement = _LOG_AND_MOVE
         params = {**row, **{f"p_{k}": v for k, v in presence.items()}}
+        statement = _LOG_AND_MOVE
+        if state is not None:
+            statement = _LANE_MOVE if state.capacity is None else _LANE_ENTER
+            inside, day, since = state.read
+            params.update(e_inside=inside, e_day=day, e_since=since, capacity=state.capacity)
     with cursor(statement, params) as cur:
         cur.execute(statement, params)
+        if state is not None and presence is not None and cur.fetchone() is None:
+            raise LostRace()

@@ -13,6 +13,7 @@ newer than this process's ring) checks the version by itself.
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
@@ -37,8 +38,15 @@ _lock = threading.Lock()
 _rings: dict[tuple[str, int], VersionedRing] = {}
 
 
+_databases: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
 def _key(event: Event) -> tuple[str, int]:
-    return str(db.engine.url), event.id
+    engine = db.engine
+    name = _databases.get(engine)
+    if name is None:  # rendering the URL costs more than the rest of the lookup
+        name = _databases[engine] = str(engine.url)
+    return name, event.id
 
 
 def version_columns(event_id: Any) -> tuple[ColumnElement[int], ColumnElement[int]]:
@@ -63,6 +71,13 @@ def ring(event: Event) -> VersionedRing:
     if cached is None or cached.day_zero != event.start_date:
         cached = reload(event)
     return cached
+
+
+def cached(event: Event) -> VersionedRing | None:
+    """The ring this process holds for the event, without touching the database."""
+    with _lock:
+        held = _rings.get(_key(event))
+    return held if held is not None and held.day_zero == event.start_date else None
 
 
 def reload(event: Event) -> VersionedRing:
