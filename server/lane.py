@@ -1,20 +1,26 @@
-"""The scan lane: an online scan on PostgreSQL, answered without Flask or the ORM session.
+"""The scan lane: an online scan answered without Flask or the ORM session.
 
 Every gate sends every scan here, and the full request path (Flask's dispatch and hooks,
 the session's transaction machinery) cost about three times the check-in itself
 (bench/scan_cpu_split.py). The lane is a WSGI middleware that takes the common case,
 a gate's bearer token with a well-formed online scan and nothing else, and runs the
-same check-in engine (``checkin.decide_online``: facts under lock, ``decide()`` from
-shared/, one write) on a pooled connection of the same engine, in its own transaction,
-committed before the answer leaves. It answers with the same body, headers, metrics and
-log line as the full path.
+same check-in engine (``checkin.decide_online``: facts, ``decide()`` from shared/, one
+write) on a connection of the same engine. It answers with the same body, headers,
+metrics and log line as the full path.
 
-Anything else is handed to Flask untouched, before anything was written: another
-database, a session cookie, a query string, a body that does not validate, a typed
-badge number, an offline or LAN scan, an unknown or revoked token, a gate or key this
-process has not loaded yet, a repeated scan_id (the full path answers with the stored
-scan). A database that fails or stops answering is answered 503 here, as the full path
-would, without trying twice.
+No lock is held while Python decides: the facts are read without one, and the write
+stores an admit only if presence (and, entering a zone with a capacity, the count) is
+still what the decision saw, under the badge's row lock on PostgreSQL (in autocommit:
+two round trips, no BEGIN or COMMIT of its own) or SQLite's writer lock. A write that
+finds otherwise stores nothing, and the scan goes to the locking path
+(services.entry.hotsql, checkin_facts).
+
+Anything else is handed to Flask untouched, before anything was written: a session
+cookie, a query string, a body that does not validate, a typed badge number, an
+offline or LAN scan, an unknown or revoked token, a gate or key this process has not
+loaded yet, a repeated scan_id (the full path answers with the stored scan), a lost
+race, SQLite busy. A PostgreSQL that fails or stops answering is answered 503 here,
+as the full path would, without trying twice. ``SCAN_LANE=0`` turns the lane off.
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ class ScanLane:
         self.app = app
         self.inner = inner
         self._policy: str | None = None
+        self._postgres = str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql")
         # Each token's event selector, as last authenticated: a guess that lets the
         # token's row and the scan's facts come in one statement; checked against that
         # row before anything is decided.
@@ -104,8 +111,7 @@ class ScanLane:
         if (environ.get("QUERY_STRING") or "HTTP_COOKIE" in environ
                 or "HTTP_TRANSFER_ENCODING" in environ
                 or not environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")
-                or not environ.get("CONTENT_TYPE", "").startswith("application/json")
-                or not str(self.app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql")):
+                or not environ.get("CONTENT_TYPE", "").startswith("application/json")):
             raise _Handover("request")
         if not self.app.config["SCAN_LANE"]:
             raise _Handover("off")
@@ -133,6 +139,8 @@ class ScanLane:
             try:
                 out = self._decide(token, scan_in)
             except (OperationalError, PoolTimeout, psycopg.OperationalError) as exc:
+                if not self._postgres:  # SQLite's "locked": the full path waits and retries
+                    raise _Handover("busy") from exc
                 log.warning("database unavailable: %s", type(exc).__name__)
                 return "503 SERVICE UNAVAILABLE", _json(envelope(
                     "database_unavailable", "the database is not answering, try again"))
@@ -142,6 +150,9 @@ class ScanLane:
     def _decide(self, token: str, scan_in: ScanIn) -> Any:
         # Every round trip is bounded, the pool's checkout ping and its rollback on
         # return included: a database that stops answering holds no thread for longer.
+        if not self._postgres:
+            with db.engine.connect() as conn, hotsql.lane_sqlite(conn):
+                return presenters.scan_out(self._decide_on(token, scan_in))
         with bounded(SCAN_STATEMENT_S):
             pooled = db.engine.raw_connection()
             driver = pooled.driver_connection
@@ -156,11 +167,13 @@ class ScanLane:
         return presenters.scan_out(result)
 
     def _decide_on(self, token: str, scan_in: ScanIn) -> checkin.ScanResult:
-        """Token, facts, write: three round trips; two once this process has seen the
-        token (its event is known, so the scan's facts come with the token's row)."""
+        """Token, facts, write: on PostgreSQL three round trips; two once this process
+        has seen the token (its event is known, so the scan's facts come with the
+        token's row). SQLite reads them apart (no round trips to save)."""
         now = utcnow()
         guess = self._events.get(token, _UNSEEN)
-        found = hotcache.cached(guess, scan_in.gate) if guess is not _UNSEEN else None
+        found = (hotcache.cached(guess, scan_in.gate)
+                 if guess is not _UNSEEN and self._postgres else None)
         key = verified = None
         if found is not None:
             ring = keycache.cached(found[1])

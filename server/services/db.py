@@ -162,12 +162,21 @@ def _outermost(session: Session, call: Callable[[], T]) -> T:
     # when several gunicorn workers write at once.
     # Every wait has one deadline (thread lock, file lock, SQLite's own busy handler):
     # past it the call is refused with ServiceBusy, never left hanging.
+    with sqlite_writer(engine.url.database) as deadline:
+        return _attempt(session, call, fresh=True, deadline=deadline)
+
+
+@contextmanager
+def sqlite_writer(database: str | None) -> Iterator[float]:
+    """SQLite's writer, for this thread among this process's threads and every worker
+    process, for the block; yields the deadline every wait in it shares. Past
+    ``WRITER_WAIT_S`` the call is refused with ServiceBusy."""
     deadline = time.monotonic() + WRITER_WAIT_S
     if not _SQLITE_WRITER.acquire(timeout=WRITER_WAIT_S):
         raise ServiceBusy("the database is busy, try again")
     try:
-        with _file_lock(engine.url.database, deadline):
-            return _attempt(session, call, fresh=True, deadline=deadline)
+        with _file_lock(database, deadline):
+            yield deadline
     finally:
         _SQLITE_WRITER.release()
 
@@ -183,7 +192,7 @@ def _file_lock(database: str | None, deadline: float) -> Iterator[None]:
     if fd is None:
         fd = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
         _LOCK_FILES[database] = fd
-    pause = 0.0005
+    pause = 0.0001
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -192,7 +201,7 @@ def _file_lock(database: str | None, deadline: float) -> Iterator[None]:
             if time.monotonic() >= deadline:
                 raise ServiceBusy("the database is busy, try again") from None
             time.sleep(pause)  # polling a lock with no timeout, not synchronisation
-            pause = min(pause * 2, 0.005)
+            pause = min(pause * 2, 0.001)
     try:
         yield
     finally:

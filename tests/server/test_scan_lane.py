@@ -1,5 +1,6 @@
-"""The scan lane (server/lane.py) on PostgreSQL: it answers a gate's online scan exactly
-as the full Flask path does, and hands everything else to that path untouched."""
+"""The scan lane (server/lane.py), on SQLite and PostgreSQL: it answers a gate's online
+scan exactly as the full Flask path does, and hands everything else to that path
+untouched."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from tests.support.factories import new_badge, new_device
 from tests.support.inproc import AppServer
 
 GATE = "Prelude Hall Entrance"
-pytestmark = pytest.mark.parametrize("db_kind", ["postgres"], indirect=True)
 
 
 def _paths() -> dict[tuple[str, str], float]:
@@ -148,6 +148,7 @@ def test_request_id_and_security_headers(app_server: AppServer) -> None:
     assert len(odd.headers["X-Request-ID"]) == 32
 
 
+@pytest.mark.parametrize("db_kind", ["postgres"], indirect=True)
 def test_a_scan_that_loses_a_race_is_decided_again_under_lock(app_server: AppServer) -> None:
     """The lane reads presence without a lock and writes an admit only if presence is
     still as read. Here another transaction holds the presence row while the lane

@@ -95,7 +95,8 @@ def authenticate(token: str) -> Device:
             cur.execute(_AUTHENTICATE_PG, params)
             row = cur.fetchone()
     else:
-        row = db.session.connection().execute(_AUTHENTICATE, params).first()
+        conn = hotsql.sqlite_lane() or db.session.connection()
+        row = conn.execute(_AUTHENTICATE, params).first()
     return device_of(row)
 
 

@@ -7,6 +7,7 @@ Core statements, not ORM entities: this is the hot path.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from shared import (
 
 from ...extensions import db
 from ...models import AccessLevel, Attendee, Badge, Event, Gate, Presence, Scan, Zone, ZoneOccupancy
+from ..db import sqlite_writer
 from ..issuing import keycache
 from ..issuing.keycache import KeysVersion
 from . import hotsql
@@ -129,7 +131,7 @@ def lock_badge(badge_id: int, zone_id: int, day: dt.date, count: int = NO_COUNT)
          presence_day, since, occupancy) = row
         revoked_at, since = hotsql.utc(revoked_at), hotsql.utc(since)
     else:
-        conn = db.session.connection()
+        conn = hotsql.sqlite_lane() or db.session.connection()
         params = {"badge": badge_id, "zone": zone_id, "day": day}
         found = conn.execute(_SQLITE_FACTS, params).first()
         if found is None:
@@ -137,6 +139,7 @@ def lock_badge(badge_id: int, zone_id: int, day: dt.date, count: int = NO_COUNT)
         (b_id, revision, status, event_id, zone_mask, day_mask, revoked_at, attendee_id,
          keys_live, keys_top, name, organization, country, deleted_at, level, inside,
          presence_day, since) = found
+        hotsql.remember_read(inside, presence_day, since)  # the lane's write compares
         occupancy = (conn.execute(_OCCUPANCY_READ, params).scalar() or 0
                      if count != NO_COUNT else None)
     return Locked(
@@ -244,7 +247,43 @@ def write_scan(row: dict[str, Any], presence: dict[str, Any] | None) -> None:
     if _postgres():
         hotsql.write(row, presence)
         return
+    lane = hotsql.lane_state()
+    if lane is not None:
+        _sqlite_lane_write(lane, row, presence)
+        return
     conn = db.session.connection()
     conn.execute(_LOG, row)
     if presence is not None:
         conn.execute(_MOVE, {f"p_{k}": v for k, v in presence.items()})
+
+
+_PRESENCE_NOW = select(_PRESENCE.c.inside, _PRESENCE.c.day, _PRESENCE.c.since).where(
+    _PRESENCE.c.attendee_id == bindparam("attendee"), _PRESENCE.c.zone_id == bindparam("zone"))
+
+
+def _sqlite_lane_write(lane: Any, row: dict[str, Any], presence: dict[str, Any] | None) -> None:
+    """The scan lane on SQLite: the facts were read without the writer lock; the write
+    takes it (``BEGIN IMMEDIATE``, as every writer) and, for a passage, first checks
+    that presence and, entering a zone with a capacity, the count are still what the
+    decision saw. If not, nothing is written (hotsql.LostRace)."""
+    conn = lane.sqlite
+    conn.commit()  # ends the read transaction the facts began
+    with sqlite_writer(conn.engine.url.database) as deadline:
+        left_ms = max(1, int((deadline - time.monotonic()) * 1000))
+        conn.execution_options(sqlite_immediate=True, sqlite_busy_ms=left_ms)
+        try:
+            if presence is not None:
+                key = {"attendee": presence["attendee_id"], "zone": presence["zone_id"]}
+                now = tuple(conn.execute(_PRESENCE_NOW, key).first() or (None, None, None))
+                full = lane.capacity is not None and (conn.execute(
+                    _OCCUPANCY_READ, {"zone": presence["zone_id"], "day": presence["day"]}
+                ).scalar() or 0) >= lane.capacity
+                if now != lane.read or full:
+                    raise hotsql.LostRace()
+            conn.execute(_LOG, row)
+            if presence is not None:
+                conn.execute(_MOVE, {f"p_{k}": v for k, v in presence.items()})
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise

@@ -43,7 +43,8 @@ _LOG_AND_MOVE = (
 
 @dataclass
 class _Lane:
-    pooled: Any
+    pooled: Any  # PostgreSQL: a pool's raw connection (psycopg, autocommit)
+    sqlite: Any = None  # SQLite: a SQLAlchemy Connection of the engine
     prefetched: dict[tuple[Any, ...], tuple[Any, ...] | None] = field(default_factory=dict)
     read: tuple[Any, Any, Any] = (None, None, None)  # presence as the facts found it
     capacity: int | None = None
@@ -65,9 +66,39 @@ def lane(pooled: Any) -> Iterator[None]:
         _LANE.reset(token)
 
 
+@contextmanager
+def lane_sqlite(conn: Any) -> Iterator[None]:
+    """The scan lane on SQLite: this block's statements go to ``conn``."""
+    token = _LANE.set(_Lane(None, conn))
+    try:
+        yield
+    finally:
+        _LANE.reset(token)
+
+
 def on_postgres() -> bool:
-    """Whether the scan path's statements go to PostgreSQL (the lane only runs there)."""
-    return _LANE.get() is not None or db.session.get_bind().dialect.name == "postgresql"
+    """Whether the scan path's statements go to PostgreSQL."""
+    state = _LANE.get()
+    if state is not None:
+        return state.pooled is not None
+    return bool(db.session.get_bind().dialect.name == "postgresql")
+
+
+def sqlite_lane() -> Any:
+    """The scan lane's SQLite connection, or None outside the lane."""
+    state = _LANE.get()
+    return state.sqlite if state is not None else None
+
+
+def remember_read(inside: Any, day: Any, since: Any) -> None:
+    """Presence as the lane's facts found it: an admit is written only if it still is."""
+    state = _LANE.get()
+    if state is not None:
+        state.read = (inside, day, since)
+
+
+def lane_state() -> _Lane | None:
+    return _LANE.get()
 
 
 @contextmanager
