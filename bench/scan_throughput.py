@@ -34,6 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.live import LiveServer, free_port  # noqa: E402
 
 GATE = "Prelude Hall Entrance"
+PER_SECOND = 1500  # badges per second of a wrk run: each request of a distinct run new
+PRETIX = {1: 28, 16: 56, 64: 62}  # scans/s by clients, pretix 2026.8 (issue 12)
 
 
 def codes_of(server: LiveServer) -> list[str]:
@@ -117,19 +119,24 @@ def main() -> None:
                         help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--worker-class", default="gthread", help="gthread or sync")
+    parser.add_argument("--env", action="append", default=[],
+                        help="NAME=VALUE for the server, e.g. SCAN_LANE=0 (the full path)")
     args = parser.parse_args()
     GATE = args.gate
     if args.front == "nginx":
         run_behind_nginx(args)
         return
-    server_env = {"GUNICORN_CMD_ARGS": f"--worker-class {args.worker_class}"}
+    server_env = {"GUNICORN_CMD_ARGS": f"--worker-class {args.worker_class}",
+                  **dict(item.split("=", 1) for item in args.env)}
     client_counts = [int(c) for c in args.clients.split(",")]
-    # distinct runs need a fresh badge per request: ~400/s at most here, with margin
-    per_run = args.seconds * 600 if args.client == "wrk" else args.scans
-    print(f"client: {args.client}; reference pretix 2026.8 (same kind of machine): 15/s at one "
-          f"client (p50 63 ms), 34/s saturated, p99 2.0 s at 64 clients")
+    # distinct runs need a fresh badge per request: ~1,000/s at most here, with margin
+    per_run = args.seconds * PER_SECOND if args.client == "wrk" else args.scans
+    print(f"client: {args.client}; reference pretix 2026.8 (issue 12, same kind of machine, "
+          f"wrk): {PRETIX[1]}/s at one client, {PRETIX[16]}/s at 16, {PRETIX[64]}/s at 64 "
+          f"(p99 1.1 s)")
     print(f"gate {GATE!r}; gunicorn {args.worker_class}, {args.workers} workers"
-          + (f" x {args.threads} threads" if args.worker_class == "gthread" else ""))
+          + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+          + (f"; {' '.join(args.env)}" if args.env else ""))
     print(f"{'db':9} {'kind':9} {'clients':>7} {'scans':>6} {'scans/s':>8} {'x pretix':>8} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  notes")
     for db_kind in args.db.split(","):
@@ -151,7 +158,8 @@ def main() -> None:
                         n, p50, p95, p99 = len(lat), pct(lat, 50), pct(lat, 95), pct(lat, 99)
                         notes = str(reasons)
                     rate = n / elapsed
-                    print(f"{db_kind:9} {kind:9} {clients:7d} {n:6d} {rate:8.0f} {rate / 34:8.1f} "
+                    print(f"{db_kind:9} {kind:9} {clients:7d} {n:6d} {rate:8.0f} "
+                          f"{rate / PRETIX.get(clients, PRETIX[64]):8.1f} "
                           f"{p50:7.1f} {p95:7.1f} {p99:7.1f}  {notes}", flush=True)
         finally:
             server.stop()
@@ -165,7 +173,7 @@ def run_behind_nginx(args: argparse.Namespace) -> None:
     from tests.support.topology import start_nginx
 
     client_counts = [int(c) for c in args.clients.split(",")]
-    per_run = args.seconds * 600
+    per_run = args.seconds * PER_SECOND
     print(f"{'db':9} {'front':6} {'kind':9} {'clients':>7} {'scans':>6} {'scans/s':>8} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  notes")
     for db_kind in args.db.split(","):

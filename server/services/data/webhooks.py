@@ -100,14 +100,14 @@ def stats(hook_ids: list[int]) -> dict[int, dict[str, Any]]:
 # --- deriving deliveries from the log ----------------------------------------------------
 
 def _cursor(name: str, start: int) -> WorkerCursor:
-    cursor = db.session.scalars(
-        select(WorkerCursor).where(WorkerCursor.name == name).with_for_update()).first()
-    if cursor is None:
-        # First run: deliveries start from now, not from the event's whole history.
-        cursor = WorkerCursor(name=name, value=start, details={})
-        db.session.add(cursor)
-        db.session.flush()
-    return cursor
+    # First run: deliveries start from now, not from the event's whole history. Every
+    # worker process ticks: two may create the row at once, and one insert wins.
+    dialect = db.session.get_bind().dialect.name
+    create = (pg_insert if dialect == "postgresql" else sqlite_insert)(WorkerCursor.__table__)
+    db.session.execute(create.values(name=name, value=start, details={})
+                       .on_conflict_do_nothing(index_elements=["name"]))
+    return db.session.scalars(
+        select(WorkerCursor).where(WorkerCursor.name == name).with_for_update()).one()
 
 
 def _insert_deliveries(rows: list[dict[str, Any]]) -> None:
