@@ -4,9 +4,10 @@ processes on the cores do not count), through the real app in this process.
 
     python bench/scan_cost.py [--db sqlite,postgres] [--scans 300] [--gate NAME]
 
-Round trips on PostgreSQL = BEGIN + statements + COMMIT, each a message exchange with
-the server (psycopg sends BEGIN on its own; the pool pings only connections idle for a
-second, services.db). SQLite has no round
+Each database runs both paths: the scan lane (server/lane.py) and the full Flask path
+(``SCAN_LANE`` off). Round trips on PostgreSQL = BEGIN + statements + COMMIT, each a
+message exchange with the server (psycopg sends BEGIN on its own; the pool pings only
+connections idle for a second, services.db; the lane runs in autocommit: none of its own). SQLite has no round
 trips (it runs in the process); its statements still cost CPU. Throughput under load
 is bench/scan_throughput.py's (wrk); this one says where the time per scan goes.
 """
@@ -113,7 +114,7 @@ def measure(db_kind: str, scans: int, gate: str) -> None:
 
         for code in codes[:20]:  # warm: caches, compiled statements, pool
             post(code)
-        paths = ("lane", "full") if db_kind == "postgres" else ("full",)
+        paths = ("lane", "full")
         parts = {path: codes[20 + i * scans:20 + (i + 1) * scans] for i, path in enumerate(paths)}
         runs = [(path, kind, parts[path]) for path in paths for kind in ("distinct", "repeats")]
         for path, kind, batch in runs:
