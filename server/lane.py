@@ -44,7 +44,7 @@ from .errors import AdmitError, envelope
 from .extensions import db
 from .models import utcnow
 from .services.accounts import devices
-from .services.db import SCAN_STATEMENT_S
+from .services.db import SCAN_STATEMENT_S, lane_engine
 from .services.dbdeadline import bounded
 from .services.entry import checkin, hotcache, hotsql, privacy
 from .services.issuing import keycache
@@ -89,11 +89,11 @@ class ScanLane:
         except Exception as exc:
             if not isinstance(exc, _Handover):  # a fault of the lane's own: say so, go on
                 log.exception("scan lane failed; the full path answers")
-            metrics.SCAN_PATH.labels("full", getattr(exc, "why", "fault")).inc()
+            metrics.child(metrics.SCAN_PATH, "full", getattr(exc, "why", "fault")).inc()
             if body is not None:
                 environ["wsgi.input"] = io.BytesIO(body)  # the full path reads it again
             return self.inner(environ, start_response)
-        metrics.SCAN_PATH.labels("lane", "").inc()
+        metrics.child(metrics.SCAN_PATH, "lane", "").inc()
         request_id = observability.request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(answer))),
                    ("X-Request-ID", request_id),
@@ -154,15 +154,12 @@ class ScanLane:
             with db.engine.connect() as conn, hotsql.lane_sqlite(conn):
                 return presenters.scan_out(self._decide_on(token, scan_in))
         with bounded(SCAN_STATEMENT_S):
-            pooled = db.engine.raw_connection()
-            driver = pooled.driver_connection
+            # autocommit: each statement commits itself (hotsql's lane)
+            pooled = lane_engine(self.app).raw_connection()
             try:
-                driver.autocommit = True  # each statement commits itself (hotsql's lane)
                 with hotsql.lane(pooled):
                     result = self._decide_on(token, scan_in)
             finally:
-                if not driver.closed:
-                    driver.autocommit = False  # as the pool hands it to the ORM
                 pooled.close()
         return presenters.scan_out(result)
 

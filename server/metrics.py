@@ -11,6 +11,7 @@ instance and every job worker host reports the same truth without sharing files.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -41,8 +42,15 @@ REQUESTS = Counter("admit_http_requests", "HTTP requests answered", ["endpoint",
 GATE_ONLINE_WITHIN_S = 120  # as the dashboard's gate states
 
 
+@functools.lru_cache(maxsize=1024)
+def child(metric: Any, *labels: str) -> Any:
+    """``metric.labels(*labels)``, remembered: the label sets on the scan path are few
+    (verdicts, reasons, endpoints, statuses) and each lookup otherwise takes a lock."""
+    return metric.labels(*labels)
+
+
 def count_scan(verdict: str, reason: str, source: str = "online") -> None:
-    SCANS.labels(verdict, reason, source).inc()
+    child(SCANS, verdict, reason, source).inc()
 
 
 def count_commit_group(size: int) -> None:

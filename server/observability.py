@@ -9,7 +9,6 @@ unreachable rather than letting it answer every scan with an error.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
@@ -19,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+import orjson
 from flask import Flask, Response, g, jsonify, request
 
 from . import metrics
@@ -51,15 +51,15 @@ def record(request_id: str, method: str, path: str, endpoint: str, status: int,
            elapsed: float, remote: str | None, size: int | None) -> None:
     """Count a request, time a scan, and write its one JSON log line (the Flask hook
     below, and the scan lane, server/lane.py)."""
-    metrics.REQUESTS.labels(endpoint, str(status)).inc()
+    metrics.child(metrics.REQUESTS, endpoint, str(status)).inc()
     if endpoint == SCAN_ENDPOINT and status == 200:
         metrics.SCAN_LATENCY.observe(elapsed)
     if log.isEnabledFor(logging.INFO):
-        log.info(json.dumps({
+        log.info(orjson.dumps({
             "ts": round(time.time(), 3), "request_id": request_id, "method": method,
             "path": path, "endpoint": endpoint, "status": status,
             "duration_ms": round(elapsed * 1000, 2), "remote": remote, "bytes": size,
-        }, separators=(",", ":")))
+        }).decode())
 
 
 def _start() -> None:

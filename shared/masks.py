@@ -9,6 +9,7 @@ order cannot drift apart between server, gate and token.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 MAX_DAYS = 16
@@ -26,6 +27,7 @@ def mask_of(slots: Iterable[int], width: int = MAX_ZONE_SLOTS) -> int:
     return mask
 
 
+@functools.lru_cache(maxsize=4096)  # every scan asks for a handful of masks, over and over
 def slots_of(mask: int, width: int = MAX_ZONE_SLOTS) -> frozenset[int]:
     """The slots whose bit is set, ignoring bits at or beyond ``width``."""
     return frozenset(i for i in range(width) if mask >> i & 1)
@@ -47,5 +49,6 @@ def days_mask(days: Iterable[dt.date], day_zero: dt.date) -> int:
     return mask_of(offsets, MAX_DAYS)
 
 
+@functools.lru_cache(maxsize=4096)
 def days_of(mask: int, day_zero: dt.date) -> frozenset[dt.date]:
     return frozenset(day_zero + dt.timedelta(days=i) for i in slots_of(mask, MAX_DAYS))

@@ -22,12 +22,10 @@ import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 
 from .errors import BadSignature, NotABadge, UnknownKey
 from .masks import days_mask, days_of, mask_of, slots_of
@@ -41,6 +39,12 @@ TOKEN_LENGTH = len(PREFIX) + _BODY_LEN
 _DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ALPHABET = frozenset(_DIGITS)
 _MAX_VALUE = 1 << (8 * _RAW_LEN)
+# Verified codes a key ring remembers: every badge is scanned again and again (entries,
+# exits, other zones, other days), and the signature check is the costliest step of a
+# scan (libsodium's, ~0.1 ms; OpenSSL's through cryptography took 1.7x that). Only
+# genuine codes get in (a forged one fails the check), so the memo holds at most the
+# event's badges; past the bound it starts again rather than grow.
+MEMO_CODES = 50_000  # ~20 MB at most per process
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,8 @@ class PublicKey:
     key_id: int
     raw: bytes  # 32 bytes, as published in the sync feed (base64 there)
 
-    def verifier(self) -> Ed25519PublicKey:
-        return Ed25519PublicKey.from_public_bytes(self.raw)
+    def verifier(self) -> VerifyKey:
+        return VerifyKey(self.raw)
 
 
 class KeyRing:
@@ -97,9 +101,12 @@ class KeyRing:
     def __init__(self, keys: Iterable[PublicKey], day_zero: dt.date) -> None:
         self.day_zero = day_zero
         self._raw: dict[int, PublicKey] = {key.key_id: key for key in keys}
-        self._keys: dict[int, Ed25519PublicKey] = {
+        self._keys: dict[int, VerifyKey] = {
             key_id: key.verifier() for key_id, key in self._raw.items()
         }
+        # code -> claims, for codes this ring verified (a new ring, after a key was
+        # added or retired, starts empty: a retired key's codes are checked again)
+        self.verified: dict[str, BadgeClaims] = {}
 
     def __contains__(self, key_id: object) -> bool:
         return key_id in self._keys
@@ -110,7 +117,7 @@ class KeyRing:
     def __len__(self) -> int:
         return len(self._keys)
 
-    def get(self, key_id: int) -> Ed25519PublicKey | None:
+    def get(self, key_id: int) -> VerifyKey | None:
         return self._keys.get(key_id)
 
 
@@ -163,6 +170,9 @@ def parse_token(text: str, day_zero: dt.date) -> ParsedToken:
 
 def verify_token(text: str, keys: KeyRing) -> BadgeClaims:
     """Parse and verify; raises ``NotABadge``, ``UnknownKey`` or ``BadSignature``."""
+    known = keys.verified.get(text)
+    if known is not None:
+        return known
     parsed = parse_token(text, keys.day_zero)
     verifier = keys.get(parsed.claims.key_id)
     if verifier is None:
@@ -172,7 +182,10 @@ def verify_token(text: str, keys: KeyRing) -> BadgeClaims:
             key_id=parsed.claims.key_id,
         )
     try:
-        verifier.verify(parsed.signature, parsed.signed)
-    except InvalidSignature as exc:
+        verifier.verify(parsed.signed, parsed.signature)
+    except BadSignatureError as exc:
         raise BadSignature("signature does not match", text=text[:200]) from exc
+    if len(keys.verified) >= MEMO_CODES:
+        keys.verified.clear()
+    keys.verified[text] = parsed.claims
     return parsed.claims

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
@@ -72,6 +72,34 @@ def configure_engine(app: Flask) -> None:
     if engine.dialect.name != "sqlite":
         return
     _install_sqlite_hooks(engine)
+
+
+_LANE_ENGINES: dict[tuple[int, str], Engine] = {}
+_LANE_ENGINES_LOCK = threading.Lock()
+
+
+def lane_engine(app: Flask) -> Engine:
+    """PostgreSQL: the scan lane's own pool, in autocommit from the connect on. On the
+    ORM's pool the lane switched each connection to autocommit and back, and the pool
+    rolled it back on return: three waits on the driver per scan beside its two
+    statements. One connection per request thread (no overflow: the ORM's pool is
+    where bursts go), made in this process (a pool must not cross a fork)."""
+    key = (os.getpid(), str(app.config["SQLALCHEMY_DATABASE_URI"]))
+    engine = _LANE_ENGINES.get(key)
+    if engine is not None:
+        return engine
+    with _LANE_ENGINES_LOCK:
+        engine = _LANE_ENGINES.get(key)
+        if engine is None:
+            options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+            engine = create_engine(
+                key[1], isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+                pool_size=int(os.environ.get("ADMIT_THREADS", "4")), max_overflow=0,
+                pool_timeout=PG_POOL_TIMEOUT_S,
+                connect_args=options.get("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT_S}))
+            _install_pg_hooks(engine)
+            _LANE_ENGINES[key] = engine
+    return engine
 
 
 # A pooled connection idle longer than this is pinged before use. pool_pre_ping pings

@@ -91,9 +91,7 @@ def token_hash(token: str) -> str:
 def authenticate(token: str) -> Device:
     params = {"token_hash": _hash(token)}
     if hotsql.on_postgres():  # every request of every gate
-        with hotsql.cursor(_AUTHENTICATE_PG, params) as cur:
-            cur.execute(_AUTHENTICATE_PG, params)
-            row = cur.fetchone()
+        row = hotsql.fetch(_AUTHENTICATE_PG, params)
     else:
         conn = hotsql.sqlite_lane() or db.session.connection()
         row = conn.execute(_AUTHENTICATE, params).first()
