@@ -82,8 +82,9 @@ def lane_engine(app: Flask) -> Engine:
     """PostgreSQL: the scan lane's own pool, in autocommit from the connect on. On the
     ORM's pool the lane switched each connection to autocommit and back, and the pool
     rolled it back on return: three waits on the driver per scan beside its two
-    statements. One connection per request thread (no overflow: the ORM's pool is
-    where bursts go), made in this process (a pool must not cross a fork)."""
+    statements. One connection per request thread kept, overflow as the ORM's pool
+    (a server started with more threads than ADMIT_THREADS says must not queue its
+    scans here), made in this process (a pool must not cross a fork)."""
     key = (os.getpid(), str(app.config["SQLALCHEMY_DATABASE_URI"]))
     engine = _LANE_ENGINES.get(key)
     if engine is not None:
@@ -94,7 +95,7 @@ def lane_engine(app: Flask) -> Engine:
             options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
             engine = create_engine(
                 key[1], isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
-                pool_size=int(os.environ.get("ADMIT_THREADS", "4")), max_overflow=0,
+                pool_size=int(os.environ.get("ADMIT_THREADS", "4")), max_overflow=10,
                 pool_timeout=PG_POOL_TIMEOUT_S,
                 connect_args=options.get("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT_S}))
             _install_pg_hooks(engine)
