@@ -18,6 +18,7 @@ from . import ratelimit, security
 from .config import Config
 from .errors import AdmitError, envelope
 from .extensions import db, migrate
+from .services.db import note_disconnect
 
 log = logging.getLogger(__name__)
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
@@ -103,6 +104,8 @@ def _register_errors(app: Flask) -> None:
         # Unreachable, not answering in time, or the pool exhausted by such waits: the
         # client may try again (a gate decides offline meanwhile), never a 500.
         log.warning("database unavailable: %s", type(exc).__name__)
+        if isinstance(exc, OperationalError):
+            note_disconnect()  # the lane's pool may hold connections just as dead
         return jsonify(envelope("database_unavailable",
                                 "the database is not answering, try again")), 503
 

@@ -44,8 +44,8 @@ from .errors import AdmitError, envelope
 from .extensions import db
 from .models import utcnow
 from .services.accounts import devices
-from .services.db import SCAN_STATEMENT_S, lane_engine
-from .services.dbdeadline import bounded
+from .services.db import SCAN_STATEMENT_S, lane_engine, note_disconnect
+from .services.dbdeadline import StatementDeadline, bounded
 from .services.entry import checkin, hotcache, hotsql, privacy
 from .services.issuing import keycache
 
@@ -56,6 +56,10 @@ _UNSEEN = object()
 MAX_BODY = 16 * 1024  # a scan is a few hundred bytes; anything bigger takes the full path
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class _Retry(Exception):
+    """The lane's kept connection was dead: the scan is tried once on a fresh one."""
 
 
 class _Handover(Exception):
@@ -154,14 +158,35 @@ class ScanLane:
             with db.engine.connect() as conn, hotsql.lane_sqlite(conn):
                 return presenters.scan_out(self._decide_on(token, scan_in))
         with bounded(SCAN_STATEMENT_S):
-            # autocommit: each statement commits itself (hotsql's lane)
-            pooled = lane_engine(self.app).raw_connection()
             try:
-                with hotsql.lane(pooled):
-                    result = self._decide_on(token, scan_in)
-            finally:
-                pooled.close()
+                result = self._decide_pooled(token, scan_in, may_retry=True)
+            except _Retry:
+                result = self._decide_pooled(token, scan_in, may_retry=False)
         return presenters.scan_out(result)
+
+    def _decide_pooled(self, token: str, scan_in: ScanIn,
+                       may_retry: bool) -> checkin.ScanResult:
+        # autocommit: each statement commits itself (hotsql's lane)
+        pooled = lane_engine(self.app).raw_connection()
+        reused = "admit_idle_since" in pooled.info  # not opened for this scan
+        try:
+            with hotsql.lane(pooled):
+                return self._decide_on(token, scan_in)
+        except (OperationalError, psycopg.OperationalError) as exc:
+            # Whatever state libpq left it in, this connection is not trusted again, nor
+            # (until pinged) any other this process holds: the database, or the link to
+            # it, failed under us.
+            pooled.invalidate(exc)
+            note_disconnect()
+            if (may_retry and reused
+                    and not isinstance(getattr(exc, "orig", exc), StatementDeadline)):
+                # A kept connection found dead (the database restarted, a failover):
+                # once more on a fresh one. Safe even after the write: the scan_id
+                # makes a second recording of the same scan the first one's answer.
+                raise _Retry from exc
+            raise
+        finally:
+            pooled.close()
 
     def _decide_on(self, token: str, scan_in: ScanIn) -> checkin.ScanResult:
         """Token, facts, write: on PostgreSQL three round trips; two once this process

@@ -107,6 +107,17 @@ def lane_engine(app: Flask) -> Engine:
 # every checkout: one round trip of a scan's few. A connection in steady use has just
 # answered; one idle for a while may have been cut (database restarted, link dropped).
 PING_IDLE_S = 1.0
+# When this process last saw the database drop a connection (monotonic), on either
+# pool. SQLAlchemy, after a disconnect, recycles the rest of that one pool; the lane
+# has its own pool, so a database that went away and came back within PING_IDLE_S left
+# the other pool's dead connections to fail the next request. Every connection
+# returned before this moment is pinged on its next checkout.
+_LAST_DISCONNECT = [0.0]
+
+
+def note_disconnect() -> None:
+    """The database dropped (or stopped answering on) a connection of this process."""
+    _LAST_DISCONNECT[0] = time.monotonic()
 
 
 def _install_pg_hooks(engine: Engine) -> None:
@@ -120,10 +131,16 @@ def _install_pg_hooks(engine: Engine) -> None:
     def _checkin(_dbapi_conn: Any, record: Any) -> None:
         record.info["admit_idle_since"] = time.monotonic()
 
+    @event.listens_for(engine, "handle_error")
+    def _error(context: Any) -> None:
+        if context.is_disconnect:
+            note_disconnect()
+
     @event.listens_for(engine, "checkout")
     def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         idle_since = record.info.get("admit_idle_since")
-        if idle_since is None or time.monotonic() - idle_since < PING_IDLE_S:
+        if idle_since is None or (time.monotonic() - idle_since < PING_IDLE_S
+                                  and idle_since > _LAST_DISCONNECT[0]):
             return
         try:
             dbapi_conn.execute("SELECT 1")

@@ -23,6 +23,11 @@ _PER_STATEMENT_S: ContextVar[float | None] = ContextVar("admit_statement_deadlin
 _WAIT_INTERVAL = 0.1  # psycopg's own polling interval
 
 
+class StatementDeadline(psycopg.OperationalError):
+    """The database did not answer within the bound: not worth a retry (it would wait
+    as long again), unlike a connection found dead."""
+
+
 @contextmanager
 def bounded(seconds: float) -> Iterator[None]:
     """Each database round trip in this block answers within ``seconds`` or fails."""
@@ -43,5 +48,5 @@ class DeadlineConnection(psycopg.Connection[Any]):
             return super().wait(gen, interval=interval, timeout=bound)
         except errors._WaitTimeout:
             self.pgconn.finish()  # closed: SQLAlchemy sees a disconnect and drops it
-            raise psycopg.OperationalError(
+            raise StatementDeadline(
                 f"the database did not answer within {bound:g} s") from None

@@ -86,11 +86,9 @@ def test_a_large_import_lets_scans_through(sqlite_server: LiveServer) -> None:
     assert between > 0
 
 
-@pytest.fixture(scope="module")
-def pg_behind_proxy() -> Iterator[tuple[LiveServer, FaultProxy]]:
-    """A PostgreSQL server the test can silence: gunicorn reaches it through a proxy."""
+def _behind_proxy(workers: int) -> Iterator[tuple[LiveServer, FaultProxy]]:
     proxy = FaultProxy("127.0.0.1", 5432)
-    server = LiveServer("postgres", attendees=5)
+    server = LiveServer("postgres", attendees=5, workers=workers)
     server.database_url = server.database_url.replace("127.0.0.1:5432",
                                                       f"127.0.0.1:{proxy.port}")
     server.env["DATABASE_URL"] = server.database_url
@@ -99,6 +97,18 @@ def pg_behind_proxy() -> Iterator[tuple[LiveServer, FaultProxy]]:
     proxy.set_mode("pass")
     server.stop()
     proxy.close()
+
+
+@pytest.fixture(scope="module")
+def pg_behind_proxy() -> Iterator[tuple[LiveServer, FaultProxy]]:
+    """A PostgreSQL server the test can silence: gunicorn reaches it through a proxy."""
+    yield from _behind_proxy(workers=2)
+
+
+@pytest.fixture(scope="module")
+def one_worker_behind_proxy() -> Iterator[tuple[LiveServer, FaultProxy]]:
+    """As above, one worker: every request meets the same two pools (lane and ORM)."""
+    yield from _behind_proxy(workers=1)
 
 
 @pytest.mark.parametrize("fault", ["stall", "refuse"])
@@ -117,4 +127,47 @@ def test_postgres_not_answering_gives_503_then_recovers(
             assert answer.json()["error"]["code"] == "database_unavailable"
     finally:
         proxy.set_mode("pass")
-    assert _scan(server, badge.code).status_code == 200  # recovered by itself
+    answer = _scan(server, badge.code)
+    assert answer.status_code == 200, answer.text  # recovered by itself
+
+
+@pytest.mark.parametrize("first", ["lane", "full"])
+def test_a_disconnect_seen_on_one_pool_retires_the_other_pools_connections(
+        one_worker_behind_proxy: tuple[LiveServer, FaultProxy], first: str) -> None:
+    """The scan lane and the rest of the server keep separate pools. The database drops
+    every connection and is back within a second (a restart, a failover): the next
+    request on the pool that did not see it fail must not get a dead connection. Badge
+    codes take the lane, typed numbers the full path."""
+    server, proxy = one_worker_behind_proxy
+    badge = new_badge(server)
+    lane, full = badge.code, badge.number
+    assert _scan(server, lane).status_code == 200
+    assert _scan(server, full).status_code == 200  # both pools hold an open connection
+    proxy.set_mode("refuse")
+    proxy.drop_connections()
+    try:
+        failed = _scan(server, lane if first == "lane" else full)
+        assert failed.status_code == 503, failed.text
+    finally:
+        proxy.set_mode("pass")
+    other = _scan(server, full if first == "lane" else lane)
+    assert other.status_code == 200, other.text
+    assert _scan(server, lane if first == "lane" else full).status_code == 200
+
+
+def test_a_database_restart_between_two_scans_costs_no_scan(
+        one_worker_behind_proxy: tuple[LiveServer, FaultProxy]) -> None:
+    """The database dropped every connection while the gates were quiet and is back:
+    the lane's kept connection is dead, and the scan is answered on a fresh one, not
+    with a 503 the gate would have to retry. Recorded once."""
+    server, proxy = one_worker_behind_proxy
+    badge = new_badge(server)
+    assert _scan(server, badge.code).status_code == 200
+    proxy.drop_connections()  # the connections end; new ones get through
+    answer = _scan(server, badge.code)
+    assert answer.status_code == 200, answer.text
+    log = requests.get(f"{server.url}/api/v1/scans", timeout=30,
+                       params={"badge": badge.badge_id},
+                       headers={"Authorization": f"Bearer {server.tokens['admin']}"})
+    assert log.status_code == 200, log.text
+    assert len(log.json()["scans"]) == 2

@@ -25,6 +25,7 @@ from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy.exc import DBAPIError
 
 from ...extensions import db
+from ..db import note_disconnect
 
 SCAN_COLUMNS = ("scan_id", "event_id", "device_id", "gate_id", "zone_id", "direction", "code",
                 "badge_id", "badge_revision", "attendee_id", "verdict", "reason",
@@ -193,6 +194,7 @@ def cursor(statement: str, params: Any) -> Iterator[Any]:
         broken = bool(driver.closed or driver.broken)
         if broken:
             (pooled or conn).invalidate(exc)
+            note_disconnect()
         raise DBAPIError.instance(statement, params, exc, psycopg.Error, hide_parameters=True,
                                   connection_invalidated=broken,
                                   dialect=db.engine.dialect if conn is None else conn.dialect) from exc
