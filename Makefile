@@ -48,7 +48,7 @@ run: setup
 	$(FLASK) init-db
 	$(FLASK) seed-demo
 	@echo "Admit is at http://$(HOST):$(PORT)/  (Ctrl-C stops it; emails go to instance/outbox/)"
-	ADMIT_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c server/gunicorn.conf.py server.wsgi:app
+	ADMIT_BIND=$(HOST):$(PORT) $(BIN)/python -m server.serve
 
 lint: setup
 	$(BIN)/ruff check server shared scanner_client tests bench

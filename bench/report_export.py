@@ -6,7 +6,7 @@ time for 100,000 attendees and 1,000,000 scans, on PostgreSQL.
 Data goes in with COPY (a demo event from seed-demo, then bulk attendees and scans:
 visits of an entry and an exit through one zone's gates, 8:00-19:00 event time over the
 event's days, 5% denies, 10% offline). Exports stream over real HTTP from the production
-gunicorn command; memory is the serving worker's peak RSS (VmHWM) against its RSS before.
+server command; memory is the serving worker's peak RSS (VmHWM) against its RSS before.
 Target (issue 11): the report in under 30 s.
 """
 
@@ -93,7 +93,7 @@ def load_scans(conn: psycopg.Connection, event_id: int, start: dt.date, days: in
 
 
 def worker_memory(master_pid: int) -> dict[int, tuple[int, int]]:
-    """pid -> (VmRSS kB, VmHWM kB) of the gunicorn workers."""
+    """pid -> (VmRSS kB, VmHWM kB) of the server's workers."""
     out: dict[int, tuple[int, int]] = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:

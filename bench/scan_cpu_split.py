@@ -1,10 +1,10 @@
-"""Where the cores go during a scan load: one wrk run against the production gunicorn
-command, then CPU seconds per scan of the gunicorn processes, PostgreSQL's backends and
+"""Where the cores go during a scan load: one wrk run against the production server
+command, then CPU seconds per scan of the server's processes, PostgreSQL's backends and
 wrk, read from /proc before and after (so a lever can be tied to the CPU it saves, and a
 run that leaves the cores idle shows it: the "busy" column).
 
     python bench/scan_cpu_split.py [--db postgres] [--clients 16] [--workers 4]
-                                   [--threads 4] [--worker-class gthread] [--seconds 8]
+                                   [--threads 4] [--server granian|gunicorn] [--seconds 8]
                                    [--env SQLITE_GROUP_COMMIT=0 ...]
 
 Linux only (reads /proc). Throughput and latency figures are bench/scan_throughput.py's;
@@ -28,7 +28,7 @@ import scan_throughput  # noqa: E402
 from tests.support.live import LiveServer  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
-GROUPS = ("gunicorn", "postgres", "wrk", "other")
+GROUPS = ("server", "postgres", "wrk", "other")
 
 
 def cpu_by_process() -> dict[int, tuple[str, float]]:
@@ -42,7 +42,8 @@ def cpu_by_process() -> dict[int, tuple[str, float]]:
             continue  # ended meanwhile
         fields = stat.rsplit(")", 1)[1].split()
         used = (int(fields[11]) + int(fields[12])) / TICKS
-        kind = ("gunicorn" if "gunicorn" in command else "postgres" if command.startswith("postgres")
+        kind = ("server" if "gunicorn" in command or "server.serve" in command
+                else "postgres" if command.startswith("postgres")
                 else "wrk" if command.startswith("wrk") else "other")
         seconds[int(proc.name)] = (kind, used)
     return seconds
@@ -64,15 +65,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--server", default="granian", choices=sorted(scan_throughput.SERVERS))
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server")
     args = parser.parse_args()
-    env = {"GUNICORN_CMD_ARGS": f"--worker-class {args.worker_class}",
-           **dict(item.split("=", 1) for item in args.env)}
+    env = dict(item.split("=", 1) for item in args.env)
     server = LiveServer(args.db, attendees=args.seconds * scan_throughput.PER_SECOND + 10,
-                        workers=args.workers,
-                        threads=args.threads, env=env).start()
+                        workers=args.workers, threads=args.threads, env=env,
+                        command=scan_throughput.SERVERS[args.server]).start()
     try:
         codes = scan_throughput.codes_of(server)
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -80,7 +80,7 @@ def main() -> None:
         n, elapsed, p50, _p95, p99, errors = scan_throughput.run_wrk(
             server, codes, args.clients, args.seconds)
         after, wall = cpu_by_process(), time.monotonic() - started
-        # wrk has ended: its CPU is this process's reaped children's (gunicorn, still
+        # wrk has ended: its CPU is this process's reaped children's (the server, still
         # running, is not counted there until it stops)
         ended = resource.getrusage(resource.RUSAGE_CHILDREN)
         wrk_seconds = (ended.ru_utime + ended.ru_stime) - (children.ru_utime + children.ru_stime)
@@ -91,7 +91,7 @@ def main() -> None:
     per_scan = {k: used[k] / max(n, 1) * 1000 for k in GROUPS}
     busy = sum(used.values())
     cores = os.cpu_count() or 1
-    print(f"{args.db} {args.worker_class} {args.workers}x{args.threads} {args.clients} clients "
+    print(f"{args.db} {args.server} {args.workers}x{args.threads} {args.clients} clients "
           f"{' '.join(args.env)}: {n / elapsed:.0f} scans/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
           f"errors {errors}")
     print("CPU ms per scan: " + ", ".join(f"{k} {v:.2f}" for k, v in per_scan.items())

@@ -1,10 +1,10 @@
-"""Scan throughput and latency through real HTTP to the production gunicorn command.
+"""Scan throughput and latency through real HTTP to the production server command.
 
     python bench/scan_throughput.py [--db sqlite,postgres] [--clients 1,16,64]
                                     [--client wrk|python] [--seconds 8] [--scans 1500]
                                     [--front direct|nginx]
-                                    [--gate NAME] [--workers 2] [--threads 8]
-                                    [--worker-class gthread|sync]
+                                    [--gate NAME] [--workers 4] [--threads 4]
+                                    [--server granian,gunicorn]
 
 For each database and client count: distinct badges (admitted) and repeats of badges
 already inside (denied). The default load generator is wrk (C, closed loop, one
@@ -12,6 +12,10 @@ connection per client, bench/wrk_scans.lua), so the client takes little of the 2
 it shares with the server; ``--client python`` uses requests in threads instead. Reference (DESIGN.md): pretix 2026.8,
 2 cores / PostgreSQL / 2 gunicorn workers: ~55 scans/s, p50 37 ms at one client,
 34/s saturated, p99 2.0 s at 64 clients.
+``--server granian,gunicorn`` runs each database on both servers, one after the other in
+the same session: Granian (``python -m server.serve``, production) and gunicorn's gthread
+worker with the same workers and threads (the server before it, as a baseline; a dev
+dependency); the last lines print Granian's rate as a multiple of gunicorn's.
 """
 
 from __future__ import annotations
@@ -36,6 +40,13 @@ from tests.support.live import LiveServer, free_port  # noqa: E402
 GATE = "Prelude Hall Entrance"
 PER_SECOND = 1500  # badges per second of a wrk run: each request of a distinct run new
 PRETIX = {1: 28, 16: 56, 64: 62}  # scans/s by clients, pretix 2026.8 (issue 12)
+# None: the production command. gunicorn: the gthread baseline, as its config file was.
+SERVERS: dict[str, list[str] | None] = {
+    "granian": None,
+    "gunicorn": [sys.executable, "-m", "gunicorn", "--worker-class", "gthread",
+                 "--workers", "{workers}", "--threads", "{threads}", "--bind", "{bind}",
+                 "--keep-alive", "5", "server.wsgi:app"],
+}
 
 
 def codes_of(server: LiveServer) -> list[str]:
@@ -114,11 +125,12 @@ def main() -> None:
                         help="nginx: two instances on one database behind deploy/nginx.conf")
     parser.add_argument("--gate", default=GATE,
                         help="e.g. 'Opening Ceremony Hall Entrance': a zone with a capacity")
-    # The production defaults (server/gunicorn.conf.py): two workers per core, 4 threads.
+    # The production defaults (server/serve.py): two workers per core, 4 threads each.
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
-                        help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
-    parser.add_argument("--worker-class", default="gthread", help="gthread or sync")
+                        help="server worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="request threads per worker")
+    parser.add_argument("--server", default="granian",
+                        help="granian (production), gunicorn (gthread baseline), or both")
     parser.add_argument("--env", action="append", default=[],
                         help="NAME=VALUE for the server, e.g. SCAN_LANE=0 (the full path)")
     args = parser.parse_args()
@@ -126,22 +138,23 @@ def main() -> None:
     if args.front == "nginx":
         run_behind_nginx(args)
         return
-    server_env = {"GUNICORN_CMD_ARGS": f"--worker-class {args.worker_class}",
-                  **dict(item.split("=", 1) for item in args.env)}
+    server_env = dict(item.split("=", 1) for item in args.env)
     client_counts = [int(c) for c in args.clients.split(",")]
     # distinct runs need a fresh badge per request: ~1,000/s at most here, with margin
     per_run = args.seconds * PER_SECOND if args.client == "wrk" else args.scans
     print(f"client: {args.client}; reference pretix 2026.8 (issue 12, same kind of machine, "
           f"wrk): {PRETIX[1]}/s at one client, {PRETIX[16]}/s at 16, {PRETIX[64]}/s at 64 "
           f"(p99 1.1 s)")
-    print(f"gate {GATE!r}; gunicorn {args.worker_class}, {args.workers} workers"
-          + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+    print(f"gate {GATE!r}; {args.workers} workers x {args.threads} threads"
           + (f"; {' '.join(args.env)}" if args.env else ""))
-    print(f"{'db':9} {'kind':9} {'clients':>7} {'scans':>6} {'scans/s':>8} {'x pretix':>8} "
-          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  notes")
-    for db_kind in args.db.split(","):
+    print(f"{'db':9} {'server':8} {'kind':9} {'clients':>7} {'scans':>6} {'scans/s':>8} "
+          f"{'x pretix':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}  notes")
+    rates: dict[tuple[str, str, str, int], float] = {}
+    runs = [(db, name) for db in args.db.split(",") for name in args.server.split(",")]
+    for db_kind, name in runs:
         server = LiveServer(db_kind, attendees=per_run * len(client_counts) + 10,
-                            workers=args.workers, threads=args.threads, env=server_env).start()
+                            workers=args.workers, threads=args.threads, env=server_env,
+                            command=SERVERS[name]).start()
         try:
             codes = codes_of(server)
             used = 0
@@ -157,16 +170,20 @@ def main() -> None:
                         elapsed, lat, reasons = run(server, batch, clients)
                         n, p50, p95, p99 = len(lat), pct(lat, 50), pct(lat, 95), pct(lat, 99)
                         notes = str(reasons)
-                    rate = n / elapsed
-                    print(f"{db_kind:9} {kind:9} {clients:7d} {n:6d} {rate:8.0f} "
+                    rate = rates[db_kind, name, kind, clients] = n / elapsed
+                    print(f"{db_kind:9} {name:8} {kind:9} {clients:7d} {n:6d} {rate:8.0f} "
                           f"{rate / PRETIX.get(clients, PRETIX[64]):8.1f} "
                           f"{p50:7.1f} {p95:7.1f} {p99:7.1f}  {notes}", flush=True)
         finally:
             server.stop()
+    for (db_kind, name, kind, clients), rate in rates.items():
+        base = rates.get((db_kind, "gunicorn", kind, clients))
+        if name != "gunicorn" and base:
+            print(f"{db_kind} {kind} {clients} clients: {name} {rate / base:.2f}x gunicorn")
 
 
 def run_behind_nginx(args: argparse.Namespace) -> None:
-    """The same wrk runs against nginx in front of two gunicorn instances sharing one
+    """The same wrk runs against nginx in front of two server instances sharing one
     database (the docker-compose topology, as real processes)."""
     import tempfile
 

@@ -59,7 +59,7 @@ def main() -> None:
             app.breaker.reset()
             proxy.set_mode("blackhole")
             first_after_blackhole.append(timed(app, codes[i]))
-        print(f"gate -> loopback proxy -> gunicorn (2 workers x 8 threads, SQLite); "
+        print(f"gate -> loopback proxy -> server (2 workers x 8 threads, SQLite); "
               f"budget {args.budget_ms:.0f} ms")
         figures("online (server decides)", online)
         figures("offline (cache, breaker open)", offline)

@@ -1,8 +1,8 @@
 """Prometheus metrics at ``/metrics``; every name starts with ``admit_``.
 
 Two kinds. Counters and histograms that the request path feeds (scans, latency, batch
-sizes, requests) cost one ``inc`` or ``observe`` each; under gunicorn they live in
-``PROMETHEUS_MULTIPROC_DIR`` (set by ``server/gunicorn.conf.py``) so a scrape sums every
+sizes, requests) cost one ``inc`` or ``observe`` each; under the server they live in
+``PROMETHEUS_MULTIPROC_DIR`` (set by ``server/serve.py``) so a scrape sums every
 worker. Figures that are state rather than events (queue depths, jobs by state, job
 failures, gates online) are read from the database and Redis at scrape time, so every
 instance and every job worker host reports the same truth without sharing files.

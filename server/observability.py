@@ -81,7 +81,7 @@ def _finish(response: Response) -> Response:
 def _configure_log(app: Flask) -> None:
     if log.handlers:
         return
-    # One JSON object per line on stderr (gunicorn's error log, a container's log).
+    # One JSON object per line on stderr (the server's log, a container's log).
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     log.addHandler(handler)

@@ -1,7 +1,7 @@
 """Per-address rate limits (Flask-Limiter) on a storage every worker shares.
 
 With ``REDIS_URL`` the counters live in Redis (several hosts share them). Without it,
-gunicorn's workers are separate processes, so the ``limits`` package's in-memory storage
+The server's workers are separate processes, so the ``limits`` package's in-memory storage
 would give each worker its own budget; ``SqliteStorage`` keeps fixed-window counters in
 one SQLite file under ``instance/`` instead, which every worker on the host opens.
 """

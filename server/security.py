@@ -84,5 +84,47 @@ def init_app(app: Flask) -> None:
     if hops > 0:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    app.wsgi_app = DrainBody(app.wsgi_app)  # type: ignore[method-assign]
     app.session_interface = AdaptiveSecureSessionInterface()
     app.after_request(_headers)
+
+
+# What a request may leave unread and still keep its connection: the server reads it
+# after the answer (gunicorn did this itself; Granian closes a connection whose request
+# body the app did not read, and a client that sent its next request on it meanwhile
+# sees "connection closed without response").
+DRAIN_LIMIT = 1024 * 1024
+
+
+class DrainBody:
+    """WSGI middleware: after the app has answered, read whatever of the request body it
+    left (an early 401, 403 or 422), up to ``DRAIN_LIMIT``; a bigger body is answered
+    with ``Connection: close`` so the client does not reuse the connection."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        length = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not chunked and (not length.isdigit() or int(length) == 0):
+            return self.app(environ, start_response)
+        if chunked or int(length) > DRAIN_LIMIT:
+            def closing(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                return start_response(status, [*headers, ("Connection", "close")], exc_info)
+            return self.app(environ, closing)
+        try:
+            return self.app(environ, start_response)
+        finally:
+            _drain(environ["wsgi.input"], int(length))
+
+
+def _drain(stream: Any, left: int) -> None:
+    try:
+        while left > 0:
+            chunk = stream.read(min(left, 65536))
+            if not chunk:
+                return
+            left -= len(chunk)
+    except (OSError, ValueError):
+        return  # the client went away: nothing to keep

@@ -1,6 +1,6 @@
-"""The production entry point: ``gunicorn -c server/gunicorn.conf.py server.wsgi:app``."""
+"""The WSGI app the production command (``python -m server.serve``) serves."""
 
 from . import create_app, worker
 
 app = create_app()
-worker.start(app)  # each gunicorn worker process: the scheduled jobs (no cron line)
+worker.start(app)  # each server worker process: the scheduled jobs (no cron line)

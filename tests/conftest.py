@@ -2,9 +2,9 @@
 
 - ``app_server``: the app in this process (Flask test client) on SQLite and PostgreSQL,
   for what one request proves: validation, role answers, service logic.
-- ``live_server``: the production gunicorn command on SQLite and PostgreSQL, for the real
+- ``live_server``: the production server command on SQLite and PostgreSQL, for the real
   HTTP path and really concurrent requests.
-- ``gate_server``: the gate program's own gunicorn on SQLite (with a second entrance to
+- ``gate_server``: the gate program's own server on SQLite (with a second entrance to
   the hall), behind a fault proxy per test (``proxy``), for tests/scanner and tests/e2e.
 """
 
@@ -61,7 +61,7 @@ def app_server(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 @pytest.fixture(scope="session")
 def live_server(db_kind: str) -> Iterator[LiveServer]:
-    """One gunicorn server per database for the whole session (seeded demo event)."""
+    """One server (python -m server.serve) per database for the whole session (seeded demo event)."""
     server = LiveServer(db_kind).start()
     yield server
     server.stop()

@@ -30,6 +30,7 @@ def test_compose_declares_the_tested_topology() -> None:
     for app in ("app1", "app2"):
         assert services[app]["command"] == APP_COMMAND
         assert "volumes" not in services[app]  # stateless: nothing on local disk to share
+        assert services[app]["restart"] == "unless-stopped"
     assert services["worker"]["command"] == WORKER_COMMAND
     assert services["migrate"]["command"] == MIGRATE_COMMAND
     assert services["db"]["image"].startswith("postgres")  # type: ignore[union-attr]
@@ -50,7 +51,7 @@ def test_compose_declares_the_tested_topology() -> None:
 
 def test_the_topology_test_runs_these_commands() -> None:
     text = (ROOT / "tests/support/live.py").read_text()
-    assert '"gunicorn", "-c", "server/gunicorn.conf.py", "server.wsgi:app"' in text
+    assert '[sys.executable, "-m", "server.serve"]' in text
     topology = (ROOT / "tests/support/topology.py").read_text()
     assert "*WORKER_COMMAND" in topology and "NGINX_CONF.read_text()" in topology
     conf = NGINX_CONF.read_text()

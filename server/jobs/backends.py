@@ -59,7 +59,7 @@ class LocalBackend:
         self.queue.put(record_id)
         with self._lock:
             # Started on first use, never at import or in the app factory: CLI commands
-            # and gunicorn's master must not carry a thread across fork.
+            # and the server's master must not carry a thread across fork.
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="admit-jobs",
                                                 daemon=True)

@@ -1,5 +1,5 @@
 """A rate limit every worker and instance shares: Redis when ``REDIS_URL`` is set, else a
-small SQLite file under the instance folder that all gunicorn workers of this host open
+small SQLite file under the instance folder that all server workers of this host open
 (several hosts need Redis). Never process memory: with 2 workers x 8 threads a limit
 kept per process would be a limit per worker, and a restart would reset it.
 

@@ -1,4 +1,4 @@
-"""Many app servers, one database: Debian's nginx in front of two gunicorn instances on
+"""Many app servers, one database: Debian's nginx in front of two server instances on
 one PostgreSQL schema, the machine's Redis, and a real job worker with two processes.
 The same services and commands as docker-compose.yml (tests/test_deploy.py checks)."""
 

@@ -1,4 +1,4 @@
-"""Metrics, request ids and JSON request logs, readiness: against real gunicorn servers."""
+"""Metrics, request ids and JSON request logs, readiness: against real server processes."""
 
 from __future__ import annotations
 

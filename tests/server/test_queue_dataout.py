@@ -89,7 +89,7 @@ def test_the_worker_renders_the_report_and_any_instance_hands_it_out(pair: Pair)
 
 
 def test_two_instances_run_each_scheduled_tick_once(pair: Pair) -> None:
-    """Four scheduler threads (two gunicorn workers per instance) share Redis; each
+    """Four scheduler threads (two server workers per instance) share Redis; each
     interval's slot is run by one of them, recorded in the scheduler's tick list."""
     key = f"admit:{pair.queue}:scheduler:ticks"
     wanted = 15

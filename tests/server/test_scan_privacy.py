@@ -181,7 +181,7 @@ def limited_server(db_kind: str) -> Iterator[LiveServer]:
 
 
 def test_typed_numbers_are_limited_per_device_across_workers(limited_server: LiveServer) -> None:
-    """Ten typed numbers a minute per device, counted on storage both gunicorn workers
+    """Ten typed numbers a minute per device, counted on storage both server workers
     share: fifteen at once from new connections (spread over the workers) admit ten."""
     live_server = limited_server
     badges = [new_badge(live_server) for _ in range(3)]

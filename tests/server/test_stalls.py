@@ -1,6 +1,6 @@
 """Nothing stalls a gate: a database held by someone else, a long import, a database that
 stops answering. A scan gets an answer (503 with the envelope when it cannot be decided),
-and the server recovers by itself. Real gunicorn servers, real databases."""
+and the server recovers by itself. Real server processes, real databases."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def _behind_proxy(workers: int) -> Iterator[tuple[LiveServer, FaultProxy]]:
 
 @pytest.fixture(scope="module")
 def pg_behind_proxy() -> Iterator[tuple[LiveServer, FaultProxy]]:
-    """A PostgreSQL server the test can silence: gunicorn reaches it through a proxy."""
+    """A PostgreSQL server the test can silence: the server reaches it through a proxy."""
     yield from _behind_proxy(workers=2)
 
 

@@ -1,7 +1,7 @@
 """The one place tests make data: attendees, badges, device tokens, scans and images,
 all through the real API, so every test builds its own and nothing leaks between tests.
 
-Each factory takes a server: a ``LiveServer`` (gunicorn) or an ``AppServer`` (in this
+Each factory takes a server: a ``LiveServer`` (a real server process) or an ``AppServer`` (in this
 process); both answer ``url``, ``tokens`` and ``session(role)``.
 """
 

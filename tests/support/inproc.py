@@ -2,7 +2,7 @@
 PostgreSQL schema, reached through Flask's test client.
 
 A ``requests`` adapter hands each request to the test client, so a test reads the same
-as against gunicorn (``server.session("admin").post(f"{server.url}/...")``) and the
+as against a live server (``server.session("admin").post(f"{server.url}/...")``) and the
 factories serve both. Use it for what one request proves (validation, role answers,
 service logic); concurrency, process kills and the real HTTP path stay on ``LiveServer``.
 """

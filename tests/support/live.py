@@ -1,4 +1,4 @@
-"""Real server processes for tests: the production gunicorn command on SQLite or on the
+"""Real server processes for tests: the production command (python -m server.serve) on SQLite or on the
 machine's PostgreSQL (database ``test``, a fresh schema per run)."""
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ class LiveServer:
     workers: int = 2
     threads: int = 8
     env: dict[str, str] = field(default_factory=dict)
+    # Another server command for a benchmark's baseline; {bind}, {workers} and {threads}
+    # are filled in. None: the production command.
+    command: list[str] | None = None
     url: str = ""
     tokens: dict[str, str] = field(default_factory=dict)
     instance: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="admit-")))
@@ -134,16 +137,18 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{port}"
         env = {**self.env, "ADMIT_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(self.workers),
                "ADMIT_THREADS": str(self.threads)}
-        self.log_path = self.instance / "gunicorn.log"
+        self.log_path = self.instance / "server.log"
         log = self.log_path.open("wb")
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "server/gunicorn.conf.py", "server.wsgi:app"],
+            [sys.executable, "-m", "server.serve"] if self.command is None else
+            [part.format(bind=f"127.0.0.1:{port}", workers=self.workers, threads=self.threads)
+             for part in self.command],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{self.log_path.read_text()}")
+                raise RuntimeError(f"server exited:\n{self.log_path.read_text()}")
             try:
                 if requests.get(self.url + "/healthz", timeout=1).ok:
                     return self

@@ -15,7 +15,7 @@ import requests
 
 from tests.support.live import ROOT
 
-APP_COMMAND = ["gunicorn", "-c", "server/gunicorn.conf.py", "server.wsgi:app"]
+APP_COMMAND = ["python", "-m", "server.serve"]
 WORKER_COMMAND = ["flask", "--app", "server", "worker"]
 MIGRATE_COMMAND = ["flask", "--app", "server", "init-db"]
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"

@@ -1,4 +1,4 @@
-"""A real server (gunicorn on SQLite, seeded demo event) and Debian's chromium via Playwright."""
+"""A real server (python -m server.serve on SQLite, seeded demo event) and Debian's chromium via Playwright."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from ...errors import NotFound, Unauthorized, ValidationFailed
 from ...extensions import db
 from ...models import ROLES, ApiToken, CacheVersion, Event, Gate, utcnow
 from ..db import transactional
-from ..entry import hotsql
+from ..entry import hotsql, hotsqlite
 from ..event import setup
 from . import audit
 
@@ -92,9 +92,10 @@ def authenticate(token: str) -> Device:
     params = {"token_hash": _hash(token)}
     if hotsql.on_postgres():  # every request of every gate
         row = hotsql.fetch(_AUTHENTICATE_PG, params)
+    elif (lane := hotsql.sqlite_lane()) is not None:
+        row = hotsqlite.run(lane, _AUTHENTICATE, params)
     else:
-        conn = hotsql.sqlite_lane() or db.session.connection()
-        row = conn.execute(_AUTHENTICATE, params).first()
+        row = db.session.connection().execute(_AUTHENTICATE, params).first()
     return device_of(row)
 
 

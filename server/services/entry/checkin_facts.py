@@ -32,7 +32,7 @@ from ...models import AccessLevel, Attendee, Badge, Event, Gate, Presence, Scan,
 from ..db import sqlite_writer
 from ..issuing import keycache
 from ..issuing.keycache import KeysVersion
-from . import hotsql
+from . import hotsql, hotsqlite
 from .hotsql import PRESENCE_COLUMNS, SCAN_COLUMNS
 
 _BADGE = Badge.__table__
@@ -113,6 +113,16 @@ def _postgres() -> bool:
     return hotsql.on_postgres()
 
 
+def _sqlite_one(statement: Any, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """A SQLite read's first row: in the scan lane on the driver itself (hotsqlite),
+    otherwise in the session's transaction."""
+    lane = hotsql.sqlite_lane()
+    if lane is not None:
+        return hotsqlite.run(lane, statement, params)
+    row = db.session.connection().execute(statement, params).first()
+    return tuple(row) if row is not None else None
+
+
 def lock_badge(badge_id: int, zone_id: int, day: dt.date, count: int = NO_COUNT) -> Locked | None:
     """The badge (locked), its holder and their presence in this zone, as plain rows,
     with the event's key version beside them (see issuing.keycache), and, when ``count``
@@ -131,16 +141,15 @@ def lock_badge(badge_id: int, zone_id: int, day: dt.date, count: int = NO_COUNT)
          presence_day, since, occupancy) = row
         revoked_at, since = hotsql.utc(revoked_at), hotsql.utc(since)
     else:
-        conn = hotsql.sqlite_lane() or db.session.connection()
         params = {"badge": badge_id, "zone": zone_id, "day": day}
-        found = conn.execute(_SQLITE_FACTS, params).first()
+        found = _sqlite_one(_SQLITE_FACTS, params)
         if found is None:
             return None
         (b_id, revision, status, event_id, zone_mask, day_mask, revoked_at, attendee_id,
          keys_live, keys_top, name, organization, country, deleted_at, level, inside,
          presence_day, since) = found
         hotsql.remember_read(inside, presence_day, since)  # the lane's write compares
-        occupancy = (conn.execute(_OCCUPANCY_READ, params).scalar() or 0
+        occupancy = (((_sqlite_one(_OCCUPANCY_READ, params) or (0,))[0] or 0)
                      if count != NO_COUNT else None)
     return Locked(
         badge=BadgeState(b_id, revision, status), event_id=event_id, zone_mask=zone_mask,
@@ -267,22 +276,24 @@ def _sqlite_lane_write(lane: Any, row: dict[str, Any], presence: dict[str, Any] 
     that presence and, entering a zone with a capacity, the count are still what the
     decision saw. If not, nothing is written (hotsql.LostRace)."""
     conn = lane.sqlite
-    conn.commit()  # ends the read transaction the facts began
+    conn.commit()  # ends a read transaction, if anything began one
     with sqlite_writer(conn.engine.url.database) as deadline:
         left_ms = max(1, int((deadline - time.monotonic()) * 1000))
         conn.execution_options(sqlite_immediate=True, sqlite_busy_ms=left_ms)
+        conn.begin()  # BEGIN IMMEDIATE (db._install_sqlite_hooks); the statements: hotsqlite
         try:
             if presence is not None:
                 key = {"attendee": presence["attendee_id"], "zone": presence["zone_id"]}
-                now = tuple(conn.execute(_PRESENCE_NOW, key).first() or (None, None, None))
-                full = lane.capacity is not None and (conn.execute(
-                    _OCCUPANCY_READ, {"zone": presence["zone_id"], "day": presence["day"]}
-                ).scalar() or 0) >= lane.capacity
+                now = hotsqlite.run(conn, _PRESENCE_NOW, key) or (None, None, None)
+                counted = (hotsqlite.run(conn, _OCCUPANCY_READ, {
+                    "zone": presence["zone_id"], "day": presence["day"]})
+                    if lane.capacity is not None else None)
+                full = lane.capacity is not None and ((counted or (0,))[0] or 0) >= lane.capacity
                 if now != lane.read or full:
                     raise hotsql.LostRace()
-            conn.execute(_LOG, row)
+            hotsqlite.run(conn, _LOG, row)
             if presence is not None:
-                conn.execute(_MOVE, {f"p_{k}": v for k, v in presence.items()})
+                hotsqlite.run(conn, _MOVE, {f"p_{k}": v for k, v in presence.items()})
             conn.commit()
         except BaseException:
             conn.rollback()
