@@ -69,7 +69,9 @@ def configure_engine(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "postgresql":
-        _install_pg_hooks(engine)
+        # Every checkout pinged: a process cannot know that another one saw the database
+        # go away, and this pool's requests have no retry (the lane's pool has, below).
+        _install_pg_hooks(engine, ping_idle_s=0)
     if engine.dialect.name != "sqlite":
         return
     _install_sqlite_hooks(engine)
@@ -99,14 +101,15 @@ def lane_engine(app: Flask) -> Engine:
                 pool_size=int(os.environ.get("ADMIT_THREADS", "4")), max_overflow=10,
                 pool_timeout=PG_POOL_TIMEOUT_S,
                 connect_args=options.get("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT_S}))
-            _install_pg_hooks(engine)
+            _install_pg_hooks(engine, ping_idle_s=PING_IDLE_S)
             _LANE_ENGINES[key] = engine
     return engine
 
 
-# A pooled connection idle longer than this is pinged before use. pool_pre_ping pings
-# every checkout: one round trip of a scan's few. A connection in steady use has just
-# answered; one idle for a while may have been cut (database restarted, link dropped).
+# The lane's pooled connection idle longer than this is pinged before use. pool_pre_ping
+# pings every checkout: one round trip of a scan's two. A connection in steady use has
+# just answered; one idle for a while may have been cut (database restarted, link
+# dropped); one found dead all the same costs the scan a retry (server/lane.py).
 PING_IDLE_S = 1.0
 # When this process last saw the database drop a connection (monotonic), on either
 # pool. SQLAlchemy, after a disconnect, recycles the rest of that one pool; the lane
@@ -121,7 +124,9 @@ def note_disconnect() -> None:
     _LAST_DISCONNECT[0] = time.monotonic()
 
 
-def _install_pg_hooks(engine: Engine) -> None:
+def _install_pg_hooks(engine: Engine, ping_idle_s: float) -> None:
+    """``ping_idle_s``: a pooled connection idle at least this long (or returned before
+    a disconnect this process saw) is pinged at checkout; 0 pings every checkout."""
     from .dbdeadline import DeadlineConnection
 
     @event.listens_for(engine, "do_connect")
@@ -140,15 +145,26 @@ def _install_pg_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
     def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         idle_since = record.info.get("admit_idle_since")
-        if idle_since is None or (time.monotonic() - idle_since < PING_IDLE_S
+        if idle_since is None or (time.monotonic() - idle_since < ping_idle_s
                                   and idle_since > _LAST_DISCONNECT[0]):
             return
         try:
-            dbapi_conn.execute("SELECT 1")
-            dbapi_conn.rollback()
+            _ping(dbapi_conn)
         except Exception as exc:  # noqa: BLE001 - any failure means: not usable
             # The pool drops this connection and checks out (or opens) another.
             raise DisconnectionError(f"pooled connection dead: {exc}") from exc
+
+
+def _ping(dbapi_conn: Any) -> None:
+    """One round trip that starts no transaction: an empty query, on libpq itself
+    (through psycopg's wait, so a statement deadline in force bounds it too)."""
+    from psycopg import generators, pq
+
+    pgconn = dbapi_conn.pgconn
+    pgconn.send_query(b"")
+    result = dbapi_conn.wait(generators.execute(pgconn))[-1]
+    if result.status not in (pq.ExecStatus.EMPTY_QUERY, pq.ExecStatus.COMMAND_OK):
+        raise DisconnectionError(f"ping answered {result.status.name}")
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
