@@ -11,8 +11,11 @@ Why not gunicorn (the server until issue 12's fifth round): measured side by sid
 same database and load (``bench/scan_throughput.py``), gunicorn's gthread worker spends
 its request thread and its main loop thread on every request (parse, hand over through a
 queue, hand back to the poller), and on 2 cores those handovers fight for the GIL: at 16
-and 64 clients Granian did 1.3-1.6x the scans per second with half the p99 (the closing
-note of issue 12 has the figures). HTTP parsing, keep-alive and the socket work happen
+and 64 clients Granian did 1.2-1.5x the scans per second (PostgreSQL 1.3-1.55x), p99 at 64
+clients on PostgreSQL 76 ms instead of 127 (the closing note of issue 12 has the figures).
+Four request threads per worker: two gave PostgreSQL 5-15% more at saturation, but a
+gate's keep-alive connection stays with one worker, and a slow request there (an XLSX
+export) would leave its scans one thread. HTTP parsing, keep-alive and the socket work happen
 in Rust outside the GIL; the app is plain WSGI, so nothing in it changed.
 
 What gunicorn's config file did is done here, before any worker starts: a private umask
