@@ -22,7 +22,7 @@ from shared.schemas import AttendeeList
 
 from .enrolment import parse_enrolment
 from .errors import EnrolmentError, RateLimited, ScannerError, ScanRefused, ServerUnreachable
-from .lan.node import LanStatus
+from .lan.state import LanStatus
 from .outcomes import (
     ENROLMENT_CODE_NOTE,
     GateNotice,

@@ -55,7 +55,7 @@ class WorkerManager:
             Worker("search", lambda: self._next_job(self._searches)),
         ]
         if app.lan is not None:
-            from .lan.node import HEARTBEAT_S
+            from .lan.state import HEARTBEAT_S
 
             self.workers += [Worker("lan receive", app.lan.node.receive_once),
                              Worker("lan heartbeat", app.lan.tick, HEARTBEAT_S)]

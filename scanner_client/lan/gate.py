@@ -20,7 +20,8 @@ from ..outcomes import GateSetup, GateVerdict, PresenceChange
 from ..store import GateStore
 from ..verdicts import OfflineValidator
 from .discovery import Discovery
-from .node import LanNode, LanStatus
+from .node import LanNode
+from .state import LanStatus
 from .wire import DeviceKey
 
 
