@@ -11,4 +11,4 @@ RUN pip install --no-cache-dir . \
     && pybabel compile -f -d server/translations -D messages
 ENV ADMIT_INSTANCE=/data
 EXPOSE 8000
-CMD ["gunicorn", "-c", "server/gunicorn.conf.py", "server.wsgi:app"]
+CMD ["python", "-m", "server.serve"]

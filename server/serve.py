@@ -7,7 +7,7 @@ Granian (a Rust HTTP server, PyPI ``granian``) runs ``server.wsgi:app`` in
 threads each (default 4), bound to ``ADMIT_BIND`` (default ``0.0.0.0:8000``, ``[::]:8000``
 for IPv6).
 
-Why not gunicorn (the server until issue 12's fifth round): measured side by side on the
+Why not gunicorn (the server until issue 12's sixth round): measured side by side on the
 same database and load (``bench/scan_throughput.py``), gunicorn's gthread worker spends
 its request thread and its main loop thread on every request (parse, hand over through a
 queue, hand back to the poller), and on 2 cores those handovers fight for the GIL: at 16

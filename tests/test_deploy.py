@@ -49,6 +49,12 @@ def test_compose_declares_the_tested_topology() -> None:
     assert "change-me" not in (ROOT / "docker-compose.yml").read_text()
 
 
+def test_the_image_runs_the_production_command() -> None:
+    cmd = next(line for line in (ROOT / "Dockerfile").read_text().splitlines()
+               if line.startswith("CMD "))
+    assert yaml.safe_load(cmd.removeprefix("CMD ")) == APP_COMMAND
+
+
 def test_the_topology_test_runs_these_commands() -> None:
     text = (ROOT / "tests/support/live.py").read_text()
     assert '[sys.executable, "-m", "server.serve"]' in text
